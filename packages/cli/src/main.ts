@@ -1,0 +1,66 @@
+import { configCheck, CONFIG_CHECK_HELP } from './commands/config-check.js';
+import { start, START_HELP } from './commands/start.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { UsageError, type CommandIo } from './io.js';
+import { VERSION } from './version.js';
+
+export const HELP = `Usage: herald <command> [options]
+
+Herald delivers container-registry notifications (push, pull, mount, delete)
+to webhook endpoints, durably, through Redis.
+
+Commands:
+  start           run Herald on this machine (ingest, workers, board)
+  config check    check a config file and print what it configures
+
+Options:
+  -h, --help      show help; "herald <command> --help" for a command
+  -v, --version   print the version
+
+Configuration: --config FILE (YAML or JSON, or a registry config.yml), or
+HERALD_CONFIG; HERALD_* and REDIS_URL variables override the file.
+Docs: docs/configuration.md
+`;
+
+type Command = { run: (args: string[], io: CommandIo) => number | Promise<number>; help: string };
+
+const COMMANDS: Record<string, Command> = {
+  start: { run: start, help: START_HELP },
+  'config check': { run: configCheck, help: CONFIG_CHECK_HELP },
+};
+
+function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const command = COMMANDS[args.slice(0, words).join(' ')];
+    if (command !== undefined) return { command, rest: args.slice(words) };
+  }
+  return undefined;
+}
+
+/** Runs the herald command line; resolves to the exit code. */
+export async function main(args: string[], io: CommandIo): Promise<number> {
+  const [first] = args;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.stdout.write(HELP);
+    return first === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`herald ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const found = findCommand(args);
+  try {
+    if (found === undefined) {
+      const hint = first === 'config' ? ': "herald config" takes "check"' : '';
+      throw new UsageError(`unknown command "${args.join(' ')}"${hint}`);
+    }
+    return await found.command.run(found.rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`herald: ${error.message}\nRun "herald --help" for usage.\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`herald: ${(error as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,44 @@
+import { formatDuration } from './duration.js';
+import type { HeraldConfig } from './load-config.js';
+import { REDACTED, redactUrl } from './redact.js';
+
+const secret = (value: string): string => (value === '' ? '' : REDACTED);
+
+/**
+ * The configuration as it may be printed or logged: header values, tokens and
+ * passwords replaced by `[redacted]`, URLs without credentials or query.
+ */
+export function describeConfig(config: HeraldConfig): Record<string, unknown> {
+  return {
+    redis: { url: redactUrl(config.redis.url), prefix: config.redis.prefix },
+    http: config.http,
+    ingest: { token: secret(config.ingest.token), maxBodyBytes: config.ingest.maxBodyBytes },
+    board: { username: config.board.username, password: secret(config.board.password), readOnly: config.board.readOnly },
+    worker: config.worker,
+    log: config.log,
+    endpoints: config.endpoints.map((endpoint) => ({
+      name: endpoint.name,
+      disabled: endpoint.disabled,
+      url: redactUrl(endpoint.url),
+      headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, [REDACTED]])),
+      timeout: formatDuration(endpoint.timeoutMs),
+      threshold: endpoint.threshold,
+      backoff: formatDuration(endpoint.backoffMs),
+      ignore: { mediatypes: endpoint.ignore.mediaTypes, actions: endpoint.ignore.actions },
+    })),
+  };
+}
+
+/** One line saying what a configuration will do, without secrets. */
+export function summarizeConfig(config: HeraldConfig): string {
+  const enabled = config.endpoints.filter((endpoint) => !endpoint.disabled);
+  const disabled = config.endpoints.length - enabled.length;
+  const names = enabled.map((endpoint) => endpoint.name).join(', ');
+  const endpoints =
+    config.endpoints.length === 0
+      ? 'no endpoints'
+      : `${enabled.length} endpoint${enabled.length === 1 ? '' : 's'}${names === '' ? '' : ` (${names})`}` +
+        (disabled > 0 ? ` + ${disabled} disabled` : '');
+  const from = config.source.registryConfig ? ' from a registry config.yml' : '';
+  return `${endpoints}${from}; redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"; http ${config.http.host}:${config.http.port}`;
+}

@@ -1,0 +1,11 @@
+export { loadConfig } from './load-config.js';
+export type { HeraldConfig, LoadConfigOptions } from './load-config.js';
+export { ENDPOINT_DEFAULTS, readEndpoints } from './endpoint.js';
+export type { EndpointConfig } from './endpoint.js';
+export { ConfigError } from './errors.js';
+export type { ConfigProblem } from './errors.js';
+export { DurationSyntaxError, formatDuration, parseDuration } from './duration.js';
+export { describeConfig, summarizeConfig } from './describe-config.js';
+export { REDACTED, redactUrl } from './redact.js';
+export { LOG_LEVELS, schema } from './schema.js';
+export type { LogLevel } from './schema.js';

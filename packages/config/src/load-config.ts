@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { parseDocument } from 'yaml';
+import { readEndpoints, type EndpointConfig } from './endpoint.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { schema, type LogLevel } from './schema.js';
+
+/** Where to read the configuration from. */
+export interface LoadConfigOptions {
+  /** YAML or JSON config file. @defaultValue env.HERALD_CONFIG, else none (defaults and env only) */
+  file?: string;
+  /** Environment to read HERALD_*, HERALD_CONFIG and REDIS_URL from. @defaultValue process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The configuration of a Herald process, checked and with defaults applied. */
+export interface HeraldConfig {
+  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly ingest: { readonly token: string; readonly maxBodyBytes: number };
+  readonly board: { readonly username: string; readonly password: string; readonly readOnly: boolean };
+  readonly worker: { readonly concurrency: number };
+  readonly log: { readonly level: LogLevel };
+  readonly endpoints: readonly EndpointConfig[];
+  /** Where it came from, for start-up lines and `config check`. */
+  readonly source: {
+    readonly file?: string;
+    /** The file was a registry config.yml; only its `notifications.endpoints` was read. */
+    readonly registryConfig: boolean;
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads a YAML or JSON file; errors name the line and column, never the text (it may hold a secret). */
+function readDocument(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? 'error'})`;
+    throw new ConfigError([{ key: file, reason }], { cause: error });
+  }
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => {
+        const where = error.linePos?.[0];
+        const at = where === undefined ? '' : ` at line ${where.line}, column ${where.col}`;
+        return { key: file, reason: `not valid YAML or JSON${at} (${error.code})` };
+      }),
+    );
+  }
+  const value: unknown = document.toJS({ maxAliasCount: 100 });
+  if (value === null || value === undefined) return {};
+  if (!isRecord(value)) throw new ConfigError([{ key: file, reason: 'must be a map of settings, not a list or a value' }]);
+  return value;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Turns convict's validation message, one problem a line, into problems without values. */
+function convictProblems(message: string): ConfigProblem[] {
+  return message.split('\n').map((line) => {
+    const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
+    if (undeclared) return { key: undeclared[1]!, reason: 'unknown key' };
+    const missing = /^configuration param '(.+)' missing from config/.exec(line);
+    if (missing) return { key: missing[1]!.replace(/\.[^.]+$/, ''), reason: 'must be a map of settings' };
+    const separator = line.indexOf(': ');
+    const key = separator > 0 ? line.slice(0, separator) : '$';
+    const reason = (separator > 0 ? line.slice(separator + 2) : line).replace(/: value was .*$/, '').trim();
+    return { key, reason };
+  });
+}
+
+/** Drops repeated problems, and "unknown key" under a key already reported as not a map. */
+function distinct(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const notMaps = new Set(problems.filter((p) => p.reason === 'must be a map of settings').map((p) => p.key));
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const line = `${problem.key}: ${problem.reason}`;
+    if (seen.has(line) || (problem.reason === 'unknown key' && notMaps.has(problem.key))) return false;
+    seen.add(line);
+    return true;
+  });
+}
+
+/**
+ * Loads the configuration of a Herald process: defaults < file < environment.
+ * A file with a top-level `notifications:` is a registry config.yml: its
+ * `notifications.endpoints` are read and nothing else. Throws ConfigError listing
+ * every problem with its key path.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? (env['HERALD_CONFIG'] || undefined);
+  const raw = file === undefined ? {} : readDocument(file);
+  const registryConfig = Object.hasOwn(raw, 'notifications');
+  let document = raw;
+  let endpointsKey = 'endpoints';
+  if (registryConfig) {
+    const notifications = raw['notifications'];
+    document = isRecord(notifications) && notifications['endpoints'] !== undefined ? { endpoints: notifications['endpoints'] } : {};
+    endpointsKey = 'notifications.endpoints';
+  }
+  const problems: ConfigProblem[] = [];
+  const effectiveEnv: Record<string, string | undefined> = { ...env, HERALD_REDIS_URL: env['HERALD_REDIS_URL'] ?? env['REDIS_URL'] };
+  if (env['HERALD_ENDPOINTS'] !== undefined) {
+    endpointsKey = 'HERALD_ENDPOINTS';
+    if (!isJson(env['HERALD_ENDPOINTS'])) {
+      problems.push({ key: endpointsKey, reason: 'must be a JSON list of endpoints' });
+      delete effectiveEnv['HERALD_ENDPOINTS'];
+    }
+  }
+  const config = convict(schema, { env: effectiveEnv as NodeJS.ProcessEnv, args: [] });
+  try {
+    config.load(document);
+    config.validate({ allowed: 'strict' });
+  } catch (error) {
+    problems.push(...convictProblems((error as Error).message));
+  }
+  const { endpoints, problems: endpointProblems } = readEndpoints(config.get('endpoints'), endpointsKey);
+  problems.push(...endpointProblems);
+  if (problems.length > 0) throw new ConfigError(distinct(problems));
+
+  const value = config.getProperties();
+  return {
+    redis: value.redis,
+    http: value.http,
+    ingest: value.ingest,
+    board: value.board,
+    worker: value.worker,
+    log: { level: value.log.level as LogLevel },
+    endpoints,
+    source: file === undefined ? { registryConfig } : { file, registryConfig },
+  };
+}

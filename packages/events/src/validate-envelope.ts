@@ -1,0 +1,203 @@
+import type { Envelope } from './envelope.js';
+import { EnvelopeValidationError, type ValidationProblem } from './errors.js';
+import type { Event } from './event.js';
+
+/**
+ * Validation of untrusted envelopes. It checks the type of every field distribution
+ * defines and reports each problem with its JSON path; fields it does not know pass
+ * through untouched. It never changes or copies the value it checks, so a valid
+ * envelope re-serializes exactly as it came in.
+ *
+ * Only what delivery needs is required (`id`, `timestamp`, `action`, `target`):
+ * being stricter than registries are would make a registry retry an envelope forever.
+ */
+
+/** At most this many problems are listed; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 100;
+
+class Problems {
+  readonly list: ValidationProblem[] = [];
+  count = 0;
+
+  add(path: string, reason: string): void {
+    this.count += 1;
+    if (this.list.length < MAX_LISTED_PROBLEMS) this.list.push({ path, reason });
+  }
+
+  result(): ValidationProblem[] {
+    const unlisted = this.count - this.list.length;
+    if (unlisted > 0) return [...this.list, { path: '$', reason: `has ${unlisted} more problems not listed` }];
+    return this.list;
+  }
+}
+
+type Check = (value: unknown, path: string, problems: Problems) => void;
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function child(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  const prefix = path === '$' ? '' : path;
+  if (IDENTIFIER.test(key)) return prefix === '' ? key : `${prefix}.${key}`;
+  return `${prefix === '' ? '$' : prefix}[${JSON.stringify(key)}]`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+const string: Check = (value, path, problems) => {
+  if (typeof value !== 'string') problems.add(path, `must be a string, not ${describe(value)}`);
+};
+
+const nonEmptyString: Check = (value, path, problems) => {
+  if (typeof value !== 'string') problems.add(path, `must be a string, not ${describe(value)}`);
+  else if (value.length === 0) problems.add(path, 'must not be empty');
+};
+
+const count: Check = (value, path, problems) => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    problems.add(path, 'must be a non-negative integer');
+  }
+};
+
+const timestamp: Check = (value, path, problems) => {
+  const parts = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (parts === null) {
+    problems.add(path, 'must be an RFC 3339 timestamp such as 2006-01-02T15:04:05.999999999Z');
+    return;
+  }
+  const [month, day, hour, minute, second] = parts.slice(2, 7).map(Number) as number[];
+  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour! > 23 || minute! > 59 || second! > 60) {
+    problems.add(path, 'must be an RFC 3339 timestamp with valid date and time fields');
+  }
+};
+
+function listOf(item: Check): Check {
+  return (value, path, problems) => {
+    if (!Array.isArray(value)) {
+      problems.add(path, `must be an array, not ${describe(value)}`);
+      return;
+    }
+    value.forEach((element, index) => item(element, child(path, index), problems));
+  };
+}
+
+function mapOf(item: Check): Check {
+  return (value, path, problems) => {
+    if (!isRecord(value)) {
+      problems.add(path, `must be an object, not ${describe(value)}`);
+      return;
+    }
+    for (const [key, element] of Object.entries(value)) item(element, child(path, key), problems);
+  };
+}
+
+/** Checks the known fields of an object; `required` ones must be present, others may be absent. */
+function record(fields: Record<string, Check>, required: readonly string[] = []): Check {
+  return (value, path, problems) => {
+    if (!isRecord(value)) {
+      problems.add(path, `must be an object, not ${describe(value)}`);
+      return;
+    }
+    for (const key of required) {
+      if (!Object.hasOwn(value, key)) problems.add(child(path, key), 'is required');
+    }
+    for (const [key, check] of Object.entries(fields)) {
+      if (Object.hasOwn(value, key)) check(value[key], child(path, key), problems);
+    }
+  };
+}
+
+const platform = record({
+  architecture: string,
+  os: string,
+  'os.version': string,
+  'os.features': listOf(string),
+  variant: string,
+  features: listOf(string),
+});
+
+const descriptorFields = {
+  mediaType: string,
+  size: count,
+  digest: string,
+  urls: listOf(string),
+  annotations: mapOf(string),
+  artifactType: string,
+  platform,
+};
+
+const target = record({
+  ...descriptorFields,
+  length: count,
+  repository: string,
+  fromRepository: string,
+  url: string,
+  tag: string,
+  references: listOf(record(descriptorFields)),
+});
+
+const event = record(
+  {
+    id: nonEmptyString,
+    timestamp,
+    action: nonEmptyString,
+    target,
+    request: record({ id: string, addr: string, host: string, method: string, useragent: string }),
+    actor: record({ name: string }),
+    source: record({ addr: string, instanceID: string }),
+  },
+  ['id', 'timestamp', 'action', 'target'],
+);
+
+function checkEventList(value: unknown, path: string, problems: Problems): void {
+  if (!Array.isArray(value)) {
+    problems.add(path, `must be an array of events, not ${describe(value)}`);
+  } else if (value.length === 0) {
+    problems.add(path, 'must contain at least one event');
+  } else {
+    value.forEach((element, index) => event(element, child(path, index), problems));
+  }
+}
+
+/** Lists every problem of an untrusted envelope; an empty list means it is valid. */
+export function validateEnvelope(value: unknown): ValidationProblem[] {
+  const problems = new Problems();
+  if (!isRecord(value)) {
+    problems.add('$', `must be an object with an "events" array, not ${describe(value)}`);
+  } else if (!Object.hasOwn(value, 'events')) {
+    problems.add('events', 'is required');
+  } else {
+    checkEventList(value['events'], 'events', problems);
+  }
+  return problems.result();
+}
+
+/** Lists every problem of events about to be written; paths read `events[i]...`. */
+export function validateEvents(events: readonly unknown[]): ValidationProblem[] {
+  const problems = new Problems();
+  checkEventList(events, 'events', problems);
+  return problems.result();
+}
+
+/** Returns the value typed as an Envelope, or throws EnvelopeValidationError listing every problem. */
+export function parseEnvelope(value: unknown): Envelope {
+  const problems = validateEnvelope(value);
+  if (problems.length > 0) throw new EnvelopeValidationError(problems);
+  return value as Envelope;
+}
+
+/** Returns the events typed, or throws EnvelopeValidationError listing every problem. */
+export function parseEvents(events: readonly unknown[]): Event[] {
+  const problems = validateEvents(events);
+  if (problems.length > 0) throw new EnvelopeValidationError(problems);
+  return events as Event[];
+}
