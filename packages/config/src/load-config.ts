@@ -44,7 +44,7 @@ function readDocument(file: string): Record<string, unknown> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? 'error'})`;
     throw new ConfigError([{ key: file, reason }], { cause: error });
   }
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => {
@@ -60,12 +60,11 @@ function readDocument(file: string): Record<string, unknown> {
   return value;
 }
 
-function isJson(text: string): boolean {
+function parseJson(text: string): unknown {
   try {
-    JSON.parse(text);
-    return true;
+    return JSON.parse(text) as unknown;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -106,21 +105,22 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   const file = options.file ?? (env['HERALD_CONFIG'] || undefined);
   const raw = file === undefined ? {} : readDocument(file);
   const registryConfig = Object.hasOwn(raw, 'notifications');
-  let document = raw;
+  // Endpoints are read here, not by convict: it would merge a map given for the list into [].
+  const { endpoints: fileEndpoints, ...document } = registryConfig ? {} : raw;
+  let rawEndpoints: unknown = fileEndpoints;
   let endpointsKey = 'endpoints';
   if (registryConfig) {
     const notifications = raw['notifications'];
-    document = isRecord(notifications) && notifications['endpoints'] !== undefined ? { endpoints: notifications['endpoints'] } : {};
+    rawEndpoints = isRecord(notifications) ? notifications['endpoints'] : undefined;
     endpointsKey = 'notifications.endpoints';
   }
   const problems: ConfigProblem[] = [];
   const effectiveEnv: Record<string, string | undefined> = { ...env, HERALD_REDIS_URL: env['HERALD_REDIS_URL'] ?? env['REDIS_URL'] };
   if (env['HERALD_ENDPOINTS'] !== undefined) {
     endpointsKey = 'HERALD_ENDPOINTS';
-    if (!isJson(env['HERALD_ENDPOINTS'])) {
-      problems.push({ key: endpointsKey, reason: 'must be a JSON list of endpoints' });
-      delete effectiveEnv['HERALD_ENDPOINTS'];
-    }
+    rawEndpoints = parseJson(env['HERALD_ENDPOINTS']);
+    if (rawEndpoints === undefined) problems.push({ key: endpointsKey, reason: 'must be a JSON list of endpoints' });
+    delete effectiveEnv['HERALD_ENDPOINTS'];
   }
   const config = convict(schema, { env: effectiveEnv as NodeJS.ProcessEnv, args: [] });
   try {
@@ -129,7 +129,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   } catch (error) {
     problems.push(...convictProblems((error as Error).message));
   }
-  const { endpoints, problems: endpointProblems } = readEndpoints(config.get('endpoints'), endpointsKey);
+  const { endpoints, problems: endpointProblems } = readEndpoints(rawEndpoints, endpointsKey);
   problems.push(...endpointProblems);
   if (problems.length > 0) throw new ConfigError(distinct(problems));
 

@@ -42,12 +42,15 @@ convict.addFormats({
       }
     },
   },
-  'endpoint-list': {
-    // Entries are checked by readEndpoints(), which reports each key of each entry.
-    // HERALD_ENDPOINTS is checked to be JSON before convict reads it.
-    validate() {},
-    coerce: (value: string) => JSON.parse(value) as unknown,
+  'strict-boolean': {
+    validate(value: unknown) {
+      if (typeof value !== 'boolean') throw new Error('must be true or false');
+    },
+    coerce: (value: string) => (value === 'true' ? true : value === 'false' ? false : value),
   },
+  // loadConfig() reads endpoints itself (file, registry config or HERALD_ENDPOINTS as
+  // JSON) and readEndpoints() checks each key; this entry documents the key.
+  'endpoint-list': { validate() {} },
 });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,7 +116,7 @@ export const schema = {
     },
     readOnly: {
       doc: 'Board shows queues but cannot retry, remove or promote jobs.',
-      format: Boolean,
+      format: 'strict-boolean',
       default: false,
       env: 'HERALD_BOARD_READ_ONLY',
     },

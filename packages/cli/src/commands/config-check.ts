@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, describeConfig, loadConfig, summarizeConfig } from '@herald/config';
+import { describeConfig, summarizeConfig } from '@herald/config';
+import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
-import { UsageError, type CommandIo } from '../io.js';
+import type { CommandIo } from '../io.js';
 
 export const CONFIG_CHECK_HELP = `Usage: herald config check [--config FILE] [--print]
 
@@ -19,40 +19,14 @@ Exit status: 0 when the config is valid, 2 with one line per problem when not.
 
 /** `herald config check`: exit 0 and a one-line summary, or exit 2 and every problem. */
 export function configCheck(args: string[], io: CommandIo): number {
-  let values: { config?: string | undefined; print?: boolean | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string', short: 'c' },
-        print: { type: 'boolean', short: 'p' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(args, { ...COMMON_OPTIONS, print: { type: 'boolean', short: 'p' } });
   if (values.help) {
     io.stdout.write(CONFIG_CHECK_HELP);
     return EXIT_OK;
   }
-  try {
-    const config = loadConfig({ ...(values.config === undefined ? {} : { file: values.config }), env: io.env });
-    io.stdout.write(`config ok: ${summarizeConfig(config)}\n`);
-    if (values.print) io.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
-    return EXIT_OK;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(formatConfigError(error));
-    return EXIT_USAGE;
-  }
-}
-
-/** Prints a ConfigError as a header and one indented line per problem. */
-export function formatConfigError(error: ConfigError): string {
-  const count = error.problems.length;
-  const lines = error.problems.map((problem) => `  ${problem.key}: ${problem.reason}\n`).join('');
-  return `config invalid: ${count} problem${count === 1 ? '' : 's'}\n${lines}`;
+  const config = loadCommandConfig(values.config, io);
+  if (config === undefined) return EXIT_USAGE;
+  io.stdout.write(`config ok: ${summarizeConfig(config)}\n`);
+  if (values.print) io.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
+  return EXIT_OK;
 }

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, summarizeConfig } from '@herald/config';
+import { summarizeConfig } from '@herald/config';
+import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
-import { UsageError, type CommandIo } from '../io.js';
-import { formatConfigError } from './config-check.js';
+import type { CommandIo } from '../io.js';
 
 export const START_HELP = `Usage: herald start [--config FILE]
 
@@ -17,32 +16,17 @@ Options:
 
 /** `herald start`: until the roles exist, check the config and say what is missing. */
 export function start(args: string[], io: CommandIo): number {
-  let values: { config?: string | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(args, COMMON_OPTIONS);
   if (values.help) {
     io.stdout.write(START_HELP);
     return EXIT_OK;
   }
-  try {
-    const config = loadConfig({ ...(values.config === undefined ? {} : { file: values.config }), env: io.env });
-    io.stdout.write(`config ok: ${summarizeConfig(config)}\n`);
-    if (config.endpoints.length === 0) {
-      io.stdout.write('no endpoints configured: pass --config FILE or set HERALD_CONFIG (see docs/configuration.md)\n');
-    }
-    io.stdout.write('not started: this build has no ingest gateway, workers or board yet; nothing else to do\n');
-    return EXIT_OK;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(formatConfigError(error));
-    return EXIT_USAGE;
+  const config = loadCommandConfig(values.config, io);
+  if (config === undefined) return EXIT_USAGE;
+  io.stdout.write(`config ok: ${summarizeConfig(config)}\n`);
+  if (config.endpoints.length === 0) {
+    io.stdout.write('no endpoints configured: pass --config FILE or set HERALD_CONFIG (see docs/configuration.md)\n');
   }
+  io.stdout.write('not started: this build has no ingest gateway, workers or board yet; nothing else to do\n');
+  return EXIT_OK;
 }

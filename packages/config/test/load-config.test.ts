@@ -1,0 +1,310 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, summarizeConfig, type HeraldConfig } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+function write(text: string, extension = 'yml'): string {
+  const file = join(dir, `config-${(files += 1)}.${extension}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const registryConfig = new URL('fixtures/registry-config.yml', import.meta.url).pathname;
+
+function load(text: string, env: Record<string, string> = {}): HeraldConfig {
+  return loadConfig({ file: write(text), env });
+}
+
+function problemsOf(run: () => unknown): { key: string; reason: string }[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const endpoint = (extra: string) => `endpoints:\n  - name: hook\n    url: http://127.0.0.1:9000/\n${extra}`;
+
+describe('loadConfig', () => {
+  it('applies defaults without a file', () => {
+    const config = loadConfig({ env: {} });
+    expect(config).toStrictEqual({
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'herald' },
+      http: { host: '127.0.0.1', port: 8420 },
+      ingest: { token: '', maxBodyBytes: 1_048_576 },
+      board: { username: '', password: '', readOnly: false },
+      worker: { concurrency: 10 },
+      log: { level: 'info' },
+      endpoints: [],
+      source: { registryConfig: false },
+    });
+  });
+
+  it('reads a registry config.yml with three endpoints, ignoring the registry keys', () => {
+    const config = loadConfig({ file: registryConfig, env: {} });
+    expect(config.source).toStrictEqual({ file: registryConfig, registryConfig: true });
+    expect(config.http).toStrictEqual({ host: '127.0.0.1', port: 8420 });
+    expect(config.endpoints).toStrictEqual([
+      {
+        name: 'herald-ingest',
+        disabled: false,
+        url: 'http://127.0.0.1:8420/events',
+        headers: { Authorization: ['Bearer ingest-token-do-not-print'] },
+        timeoutMs: 500,
+        threshold: 5,
+        backoffMs: 1000,
+        ignore: { mediaTypes: [], actions: [] },
+      },
+      {
+        name: 'audit',
+        disabled: false,
+        url: 'https://audit.example/hooks/registry',
+        headers: {},
+        timeoutMs: 2000,
+        threshold: 10,
+        backoffMs: 90_000,
+        ignore: {
+          mediaTypes: ['application/vnd.oci.image.layer.v1.tar+gzip', 'application/octet-stream'],
+          actions: ['pull'],
+        },
+      },
+      {
+        name: 'ci-trigger',
+        disabled: true,
+        url: 'https://ci.example/registry',
+        headers: {},
+        timeoutMs: 5000,
+        threshold: 10,
+        backoffMs: 1000,
+        ignore: { mediaTypes: [], actions: ['pull', 'delete'] },
+      },
+    ]);
+  });
+
+  it('reads YAML and JSON alike', () => {
+    const document = {
+      redis: { prefix: 'h1' },
+      endpoints: [{ name: 'a', url: 'https://a.example/', headers: { 'X-A': ['1', '2'] }, timeout: '1s' }],
+    };
+    const fromJson = loadConfig({ file: write(JSON.stringify(document), 'json'), env: {} });
+    const fromYaml = load('redis: { prefix: h1 }\nendpoints:\n  - { name: a, url: "https://a.example/", headers: { X-A: ["1", "2"] }, timeout: 1s }\n');
+    expect({ ...fromJson, source: null }).toStrictEqual({ ...fromYaml, source: null });
+    expect(fromJson.endpoints[0]?.headers).toStrictEqual({ 'X-A': ['1', '2'] });
+  });
+
+  it('accepts a single header value as a one-item list', () => {
+    expect(load(endpoint('    headers:\n      X-Token: abc\n')).endpoints[0]?.headers).toStrictEqual({ 'X-Token': ['abc'] });
+  });
+
+  it('treats zero durations and threshold as the defaults, as distribution does', () => {
+    const [hook] = load(endpoint('    timeout: 0\n    backoff: "0s"\n    threshold: 0\n')).endpoints;
+    expect(hook).toMatchObject({ timeoutMs: 5000, backoffMs: 1000, threshold: 10 });
+  });
+
+  it('lets HERALD_* and REDIS_URL override the file', () => {
+    const file = write('redis:\n  url: redis://file:6379\n  prefix: from-file\nhttp:\n  port: 9000\n');
+    const config = loadConfig({
+      file,
+      env: {
+        REDIS_URL: 'redis://from-redis-url:6379',
+        HERALD_REDIS_PREFIX: 'from-env',
+        HERALD_HTTP_PORT: '9100',
+        HERALD_BOARD_READ_ONLY: 'true',
+        HERALD_WORKER_CONCURRENCY: '3',
+        HERALD_ENDPOINTS: JSON.stringify([{ name: 'env', url: 'http://127.0.0.1:1/' }]),
+      },
+    });
+    expect(config.redis).toStrictEqual({ url: 'redis://from-redis-url:6379', prefix: 'from-env' });
+    expect(config.http.port).toBe(9100);
+    expect(config.board.readOnly).toBe(true);
+    expect(config.worker.concurrency).toBe(3);
+    expect(config.endpoints.map((e) => e.name)).toStrictEqual(['env']);
+  });
+
+  it('prefers HERALD_REDIS_URL to REDIS_URL', () => {
+    const config = loadConfig({ env: { REDIS_URL: 'redis://a:1', HERALD_REDIS_URL: 'redis://b:2' } });
+    expect(config.redis.url).toBe('redis://b:2');
+  });
+
+  it('reads the file named by HERALD_CONFIG', () => {
+    const file = write('worker:\n  concurrency: 4\n');
+    expect(loadConfig({ env: { HERALD_CONFIG: file } }).worker.concurrency).toBe(4);
+    expect(loadConfig({ env: { HERALD_CONFIG: file } }).source.file).toBe(file);
+  });
+
+  it('reads an empty file as defaults', () => {
+    expect(load('').endpoints).toStrictEqual([]);
+  });
+});
+
+describe('loadConfig rejects bad configs, naming the key', () => {
+  it.each([
+    ['an unknown top-level key', 'reddis:\n  url: redis://x\n', 'reddis.url', 'unknown key'],
+    ['an unknown nested key', 'redis:\n  prefx: x\n', 'redis.prefx', 'unknown key'],
+    ['a section that is not a map', 'redis: 5\n', 'redis', 'must be a map of settings'],
+    ['a non-redis URL', 'redis:\n  url: http://127.0.0.1:6379\n', 'redis.url', 'redis://'],
+    ['a prefix with a colon', 'redis:\n  prefix: "a:b"\n', 'redis.prefix', 'letters, digits'],
+    ['a port out of range', 'http:\n  port: 70000\n', 'http.port', 'ports must be within range'],
+    ['a port that is text', 'http:\n  port: eighty\n', 'http.port', 'ports must be within range'],
+    ['a negative body limit', 'ingest:\n  maxBodyBytes: -1\n', 'ingest.maxBodyBytes', 'positive integer'],
+    ['zero concurrency', 'worker:\n  concurrency: 0\n', 'worker.concurrency', 'positive integer'],
+    ['a boolean written as text', 'board:\n  readOnly: "yes"\n', 'board.readOnly', 'true or false'],
+    ['an unknown log level', 'log:\n  level: loud\n', 'log.level', 'must be one of'],
+    ['endpoints that are not a list', 'endpoints:\n  name: a\n', 'endpoints', 'must be a list of endpoints'],
+    ['an endpoint that is not a map', 'endpoints:\n  - http://x\n', 'endpoints[0]', 'must be a map'],
+    ['an endpoint without a name', 'endpoints:\n  - url: http://x/\n', 'endpoints[0].name', 'is required'],
+    ['an empty endpoint name', 'endpoints:\n  - { name: "", url: "http://x/" }\n', 'endpoints[0].name', 'printable'],
+    ['an endpoint without a URL', 'endpoints:\n  - name: a\n', 'endpoints[0].url', 'is required'],
+    ['a URL that is not http(s)', 'endpoints:\n  - { name: a, url: "ftp://x/" }\n', 'endpoints[0].url', 'must be http(s)'],
+    ['a relative URL', 'endpoints:\n  - { name: a, url: "/events" }\n', 'endpoints[0].url', 'absolute http(s) URL'],
+    ['a negative timeout', endpoint('    timeout: -1s\n'), 'endpoints[0].timeout', 'must not be negative'],
+    ['an unparsable backoff', endpoint('    backoff: 5 seconds\n'), 'endpoints[0].backoff', 'must be a duration'],
+    ['a duration without a unit', endpoint('    timeout: 500\n'), 'endpoints[0].timeout', 'with a unit'],
+    ['a fractional threshold', endpoint('    threshold: 2.5\n'), 'endpoints[0].threshold', 'non-negative integer'],
+    ['headers as a list', endpoint('    headers: [a]\n'), 'endpoints[0].headers', 'must be a map'],
+    ['a header value that is a number', endpoint('    headers:\n      X-Count: [1]\n'), 'endpoints[0].headers.X-Count', 'list of strings'],
+    ['a header name with a space', endpoint('    headers:\n      "X Bad": [a]\n'), 'endpoints[0].headers.X Bad', 'not a valid header name'],
+    ['ignored actions that are not a list', endpoint('    ignore:\n      actions: pull\n'), 'endpoints[0].ignore.actions', 'list of strings'],
+    ['an unknown ignore key', endpoint('    ignore:\n      media: [a]\n'), 'endpoints[0].ignore.media', 'unknown key'],
+    ['an unknown endpoint key', endpoint('    retries: 3\n'), 'endpoints[0].retries', 'unknown key'],
+    ['disabled written as text', endpoint('    disabled: "no"\n'), 'endpoints[0].disabled', 'true or false'],
+    ['an empty ignored media type', endpoint('    ignoredmediatypes: [""]\n'), 'endpoints[0].ignoredmediatypes[0]', 'non-empty string'],
+  ])('%s', (_name, text, key, reason) => {
+    const problems = problemsOf(() => load(text));
+    expect(problems.map((problem) => problem.key)).toStrictEqual([key]);
+    expect(problems[0]?.reason).toContain(reason);
+  });
+
+  it('rejects a duplicate endpoint name, pointing at the first', () => {
+    const problems = problemsOf(() => load('endpoints:\n  - { name: a, url: "http://x/" }\n  - { name: b, url: "http://x/" }\n  - { name: a, url: "http://y/" }\n'));
+    expect(problems).toStrictEqual([{ key: 'endpoints[2].name', reason: 'duplicates endpoints[0].name "a"' }]);
+  });
+
+  it('names registry config keys as the registry config writes them', () => {
+    const text = 'version: 0.1\nnotifications:\n  endpoints:\n    - { name: a, url: "http://x/" }\n    - { name: b, url: "gopher://x/", timeout: 1x }\n';
+    expect(problemsOf(() => load(text)).map((problem) => problem.key)).toStrictEqual([
+      'notifications.endpoints[1].url',
+      'notifications.endpoints[1].timeout',
+    ]);
+  });
+
+  it('reports every problem at once, one per key', () => {
+    const text = 'redis:\n  url: nope\nhttp:\n  port: -1\nendpoints:\n  - { name: a, url: "ftp://x/", timeout: -2s, extra: 1 }\n';
+    expect(problemsOf(() => load(text)).map((problem) => problem.key).sort()).toStrictEqual(
+      ['endpoints[0].extra', 'endpoints[0].timeout', 'endpoints[0].url', 'http.port', 'redis.url'].sort(),
+    );
+  });
+
+  it('names the environment variable when HERALD_ENDPOINTS is not JSON', () => {
+    expect(problemsOf(() => loadConfig({ env: { HERALD_ENDPOINTS: '[{name: a' } }))).toStrictEqual([
+      { key: 'HERALD_ENDPOINTS', reason: 'must be a JSON list of endpoints' },
+    ]);
+  });
+
+  it('names the config key when an environment variable is bad', () => {
+    expect(problemsOf(() => loadConfig({ env: { HERALD_WORKER_CONCURRENCY: 'many' } })).map((p) => p.key)).toStrictEqual([
+      'worker.concurrency',
+    ]);
+  });
+
+  it('names a missing file', () => {
+    const file = join(dir, 'missing.yml');
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toStrictEqual([{ key: file, reason: 'no such file' }]);
+  });
+
+  it('names the line of a YAML syntax error without quoting the text', () => {
+    const file = write('ingest:\n  token: "unterminated-secret\nhttp: {\n');
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(problems[0]?.key).toBe(file);
+    expect(problems[0]?.reason).toMatch(/^not valid YAML or JSON at line \d+, column \d+/);
+    expect(JSON.stringify(problems)).not.toContain('unterminated-secret');
+  });
+
+  it('rejects a duplicate key in the file', () => {
+    const problems = problemsOf(() => load('redis:\n  prefix: a\n  prefix: b\n'));
+    expect(problems[0]?.reason).toContain('DUPLICATE_KEY');
+  });
+
+  it('rejects a file that is a list', () => {
+    const file = write('- a\n- b\n');
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toStrictEqual([
+      { key: file, reason: 'must be a map of settings, not a list or a value' },
+    ]);
+  });
+
+  it('never puts a secret in a problem', () => {
+    const text = [
+      'redis:\n  url: "redis://:redis-pass-123@127.0.0.1:notaport"',
+      'ingest:\n  token: 424242424242',
+      'board:\n  password: [board-pass-123]',
+      'endpoints:\n  - name: a\n    url: "gopher://user:url-pass-123@x/?q=query-secret-123"\n    headers:\n      Authorization: [Bearer header-secret-123, 7]',
+    ].join('\n');
+    const error = (() => {
+      try {
+        load(`${text}\n`);
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.problems.map((problem) => problem.key).sort()).toStrictEqual(
+      ['board.password', 'endpoints[0].headers.Authorization', 'endpoints[0].url', 'ingest.token', 'redis.url'].sort(),
+    );
+    for (const secret of ['redis-pass-123', '424242424242', 'board-pass-123', 'url-pass-123', 'query-secret-123', 'header-secret-123']) {
+      expect(error.message).not.toContain(secret);
+      expect(JSON.stringify(error.problems)).not.toContain(secret);
+    }
+  });
+});
+
+describe('describeConfig and summarizeConfig', () => {
+  const secrets = ['ingest-token-do-not-print', 'tok-123', 'pw-123', 'redis-pw-123', 'url-pw-123', 'q-123'];
+  const config = () =>
+    loadConfig({
+      file: registryConfig,
+      env: {
+        HERALD_INGEST_TOKEN: 'tok-123',
+        HERALD_BOARD_USERNAME: 'admin',
+        HERALD_BOARD_PASSWORD: 'pw-123',
+        REDIS_URL: 'redis://:redis-pw-123@127.0.0.1:6379/0?x=1',
+      },
+    });
+
+  it('redacts every secret', () => {
+    const described = describeConfig(config());
+    const text = JSON.stringify(described);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(described).toMatchObject({
+      redis: { url: 'redis://127.0.0.1:6379/0' },
+      ingest: { token: '[redacted]' },
+      board: { username: 'admin', password: '[redacted]' },
+    });
+    expect((described['endpoints'] as unknown[])[0]).toMatchObject({
+      name: 'herald-ingest',
+      headers: { Authorization: ['[redacted]'] },
+      timeout: '500ms',
+      backoff: '1s',
+    });
+  });
+
+  it('redacts credentials and query of endpoint URLs', () => {
+    const loaded = load('endpoints:\n  - { name: a, url: "https://u:url-pw-123@hooks.example/x?token=q-123" }\n');
+    expect(describeConfig(loaded)).toMatchObject({ endpoints: [{ url: 'https://hooks.example/x' }] });
+    expect(summarizeConfig(loaded)).not.toContain('url-pw-123');
+  });
+
+  it('summarizes in one line without secrets', () => {
+    const summary = summarizeConfig(config());
+    expect(summary).toBe(
+      '2 endpoints (herald-ingest, audit) + 1 disabled from a registry config.yml; redis redis://127.0.0.1:6379/0 prefix "herald"; http 127.0.0.1:8420',
+    );
+    for (const secret of secrets) expect(summary).not.toContain(secret);
+  });
+});
