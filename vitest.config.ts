@@ -6,5 +6,6 @@ export default defineConfig({
   test: {
     projects: ['packages/*'],
     fileParallelism: false,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
