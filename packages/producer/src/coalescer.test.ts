@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { Coalescer } from './coalescer.js';
+
+describe('Coalescer', () => {
+  it('flushes a lone item at once', async () => {
+    const flushes: number[][] = [];
+    const coalescer = new Coalescer<number>(async (items) => void flushes.push(items), 10);
+    await coalescer.submit(1);
+    await coalescer.submit(2);
+    expect(flushes).toStrictEqual([[1], [2]]);
+  });
+
+  it('gathers items submitted during a flush into the next one', async () => {
+    const flushes: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const coalescer = new Coalescer<number>(async (items) => {
+      flushes.push(items);
+      if (flushes.length === 1) await gate;
+    }, 10);
+    const all = [1, 2, 3, 4, 5].map((n) => coalescer.submit(n));
+    release();
+    await Promise.all(all);
+    expect(flushes).toStrictEqual([[1], [2, 3, 4, 5]]);
+  });
+
+  it('caps a flush at maxBatch items', async () => {
+    const flushes: number[][] = [];
+    const coalescer = new Coalescer<number>(async (items) => void flushes.push(items), 2);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => coalescer.submit(n)));
+    expect(flushes).toStrictEqual([[1], [2, 3], [4, 5]]);
+  });
+
+  it('rejects every item of a failed flush and goes on with the next', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const coalescer = new Coalescer<number>(async () => {
+      calls += 1;
+      if (calls === 1) await gate;
+      if (calls === 2) throw new Error('redis down');
+    }, 10);
+    const first = coalescer.submit(1);
+    const failed = [coalescer.submit(2), coalescer.submit(3)];
+    release();
+    await first;
+    for (const result of await Promise.allSettled(failed)) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'redis down' } });
+    await expect(coalescer.submit(4)).resolves.toBeUndefined();
+  });
+});
+
+describe('Coalescer withdrawal', () => {
+  it('withdraws an item whose signal aborts before its batch starts', async () => {
+    const flushes: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const coalescer = new Coalescer<number>(async (items) => {
+      flushes.push(items);
+      if (flushes.length === 1) await gate;
+    }, 10);
+    const controller = new AbortController();
+    const first = coalescer.submit(1, controller.signal);
+    const withdrawn = coalescer.submit(2, controller.signal);
+    const kept = coalescer.submit(3);
+    controller.abort(new Error('too late'));
+    await expect(withdrawn).rejects.toThrow('too late');
+    release();
+    await Promise.all([first, kept]);
+    expect(flushes).toStrictEqual([[1], [3]]);
+  });
+});

@@ -1,0 +1,18 @@
+import { HeraldError } from '@herald/events';
+
+/**
+ * Redis did not acknowledge an enqueue in time, or cannot be reached. Nothing is
+ * known to be committed; the caller may retry the same events (job ids are
+ * deterministic, so a write that did land is not enqueued twice).
+ */
+export class ProducerUnavailableError extends HeraldError {
+  override readonly name = 'ProducerUnavailableError';
+  readonly code = 'HERALD_ERR_PRODUCER_UNAVAILABLE';
+  /** Where the producer tried to connect, without credentials: `redis://127.0.0.1:6379`. */
+  readonly where: string;
+
+  constructor(where: string, reason: string, options?: { cause?: unknown }) {
+    super(`redis at ${where} ${reason}`, options);
+    this.where = where;
+  }
+}

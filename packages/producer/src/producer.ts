@@ -1,0 +1,68 @@
+import { Queue } from 'bullmq';
+import type { Event, Sink, SourceRecord } from '@herald/events';
+import type { Logger } from 'pino';
+import { INGRESS_QUEUE } from './ingress-queue.js';
+import { QueueSink } from './queue-sink.js';
+import { openRedis, type RedisTarget } from './redis-target.js';
+
+/** Options of createProducer. */
+export interface ProducerOptions {
+  /** Redis URL, ioredis options, or an ioredis Redis or Cluster the caller owns and closes. */
+  redis: RedisTarget;
+  /** Prefix of Herald's Redis keys; on Redis Cluster use a hash tag such as `{herald}`. @defaultValue 'herald' */
+  prefix?: string;
+  /** Filled into events that carry no `source` (this registry node's address and instance id). @defaultValue none */
+  source?: SourceRecord;
+  /** How long a write may wait for Redis to acknowledge, in ms. @defaultValue 5000 */
+  timeoutMs?: number;
+  /** Most envelopes enqueued in one Redis round trip under concurrent writes. @defaultValue 512 */
+  maxBatch?: number;
+  /** pino logger for connection changes; the producer never logs event contents. @defaultValue none */
+  logger?: Logger;
+}
+
+/** The Redis-backed Sink a registry node embeds. */
+export interface Producer extends Sink {
+  /** Resolves once Redis is reachable; rejects with ProducerUnavailableError after timeoutMs. */
+  ready(): Promise<void>;
+}
+
+/**
+ * Fills `source` into events that lack it, then hands them to the inner sink;
+ * it leaves validation and durability to the inner sink.
+ */
+class SourceSink implements Sink {
+  readonly #inner: Sink;
+  readonly #source: SourceRecord;
+
+  constructor(inner: Sink, source: SourceRecord) {
+    this.#inner = inner;
+    this.#source = source;
+  }
+
+  write(...events: Event[]): Promise<void> {
+    return this.#inner.write(...events.map((event) => (event.source === undefined ? { ...event, source: this.#source } : event)));
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+/**
+ * Creates the producer: `write(...events)` validates the events, enqueues them as one
+ * envelope on Herald's ingress queue and resolves only once Redis holds it. Writing
+ * the same events again enqueues nothing. When Redis is unreachable, writes reject
+ * within `timeoutMs` with ProducerUnavailableError and succeed again when it returns.
+ */
+export function createProducer(options: ProducerOptions): Producer {
+  const redis = openRedis(options.redis);
+  const queue = new Queue(INGRESS_QUEUE, { connection: redis.client, prefix: options.prefix ?? 'herald' });
+  const sink = new QueueSink(queue, redis, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, logger: options.logger?.child({ component: 'producer' }) });
+  const chain: Sink = options.source === undefined ? sink : new SourceSink(sink, options.source);
+  return {
+    write: (...events) => chain.write(...events),
+    close: () => chain.close(),
+    ready: () => sink.ready(),
+  };
+}

@@ -1,0 +1,128 @@
+import type { Queue } from 'bullmq';
+import { parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
+import type { Logger } from 'pino';
+import { Coalescer } from './coalescer.js';
+import { ProducerUnavailableError } from './errors.js';
+import { ENVELOPE_JOB, envelopeJobId, INGRESS_DEDUPE_WINDOW_S } from './ingress-queue.js';
+import type { RedisHandle } from './redis-target.js';
+
+/** Options of QueueSink. */
+export interface QueueSinkOptions {
+  /** How long a write may wait for Redis to acknowledge, in ms. @defaultValue 5000 */
+  timeoutMs?: number;
+  /** Most envelopes enqueued in one Redis round trip. @defaultValue 512 */
+  maxBatch?: number;
+  /** Where to log connection changes. @defaultValue a silent logger */
+  logger?: Logger | undefined;
+}
+
+interface Pending {
+  readonly jobId: string;
+  readonly events: Event[];
+}
+
+/**
+ * QueueSink validates events and enqueues them as one envelope on the ingress
+ * queue; its write resolves only after Redis acknowledged the job. Concurrent writes
+ * share Redis round trips. Delivery is left to the workers that consume the queue.
+ */
+export class QueueSink implements Sink {
+  readonly #queue: Queue;
+  readonly #redis: RedisHandle;
+  readonly #timeoutMs: number;
+  readonly #coalescer: Coalescer<Pending>;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+  #lastError = 'not connected yet';
+
+  constructor(queue: Queue, redis: RedisHandle, options: QueueSinkOptions = {}) {
+    this.#queue = queue;
+    this.#redis = redis;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#coalescer = new Coalescer((batch) => this.#enqueue(batch), options.maxBatch ?? 512);
+    const log = options.logger;
+    let down = false;
+    redis.client.on('error', (error: Error) => {
+      this.#lastError = error.message;
+      if (!down) log?.warn({ err: error, redis: redis.where }, 'redis unreachable, writes fail until it returns');
+      down = true;
+    });
+    redis.client.on('ready', () => {
+      if (down) log?.info({ redis: redis.where }, 'redis reachable again');
+      down = false;
+    });
+    queue.on('error', (error: Error) => {
+      this.#lastError = error.message;
+    });
+  }
+
+  async write(...events: Event[]): Promise<void> {
+    if (this.#closing !== undefined) throw new SinkClosedError('producer');
+    parseEvents(events);
+    const pending: Pending = { jobId: envelopeJobId(events), events };
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const write = this.#coalescer.submit(pending, signal).catch((error: unknown) => {
+      if (signal.aborted) throw this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError})`, error);
+      throw error;
+    });
+    this.#inFlight.add(write);
+    try {
+      await write;
+    } finally {
+      this.#inFlight.delete(write);
+    }
+  }
+
+  /** Resolves once Redis is reachable and the queue is set up; rejects after timeoutMs. */
+  async ready(): Promise<void> {
+    await this.#whenConnected(AbortSignal.timeout(this.#timeoutMs));
+    await this.#queue.waitUntilReady();
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#inFlight]);
+      await this.#queue.close();
+      if (this.#redis.owned) await this.#redis.client.quit().catch(() => this.#redis.client.disconnect());
+    })();
+    return this.#closing;
+  }
+
+  async #enqueue(batch: Pending[]): Promise<void> {
+    await this.#whenConnected(AbortSignal.timeout(this.#timeoutMs));
+    try {
+      await this.#queue.addBulk(
+        batch.map(({ jobId, events }) => ({
+          name: ENVELOPE_JOB,
+          data: { events },
+          opts: { jobId, removeOnComplete: { age: INGRESS_DEDUPE_WINDOW_S }, removeOnFail: false },
+        })),
+      );
+    } catch (error) {
+      throw this.#unavailable(`did not take the envelope: ${(error as Error).message}`, error);
+    }
+  }
+
+  /** Waits for a ready connection, so no command is sent that could land after its write gave up. */
+  async #whenConnected(signal: AbortSignal): Promise<void> {
+    const client = this.#redis.client;
+    if (client.status === 'ready') return;
+    if (client.status === 'end') throw this.#unavailable('connection is closed');
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        client.off('ready', onReady);
+        reject(this.#unavailable(`is unreachable (${this.#lastError})`));
+      };
+      client.once('ready', onReady);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #unavailable(reason: string, cause?: unknown): ProducerUnavailableError {
+    return new ProducerUnavailableError(this.#redis.where, reason, { cause });
+  }
+}

@@ -1,0 +1,50 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** Where Herald's queues live: a URL, ioredis options, or a client the caller owns. */
+export type RedisTarget = string | RedisOptions | Redis | Cluster;
+
+/** A Redis client, whether Herald made it (and must close it), and where it points. */
+export interface RedisHandle {
+  readonly client: Redis | Cluster;
+  /** Herald created the client and closes it; a client passed in is the caller's to close. */
+  readonly owned: boolean;
+  /** Where it connects, safe to print: no user name or password. */
+  readonly where: string;
+}
+
+/**
+ * Options for clients Herald creates to enqueue: commands fail at once while Redis is
+ * unreachable instead of waiting in ioredis's offline queue, and commands in flight
+ * when a connection drops are rejected rather than silently sent again.
+ */
+export const PRODUCER_REDIS_OPTIONS: RedisOptions = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 1,
+};
+
+function describeOptions(options: RedisOptions): string {
+  if (options.path) return `unix:${options.path}`;
+  const scheme = options.tls ? 'rediss' : 'redis';
+  const host = options.host ?? '127.0.0.1';
+  const db = options.db ? `/${options.db}` : '';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${options.port ?? 6379}${db}`;
+}
+
+/** Describes where a client connects, without credentials. */
+export function describeRedis(client: Redis | Cluster): string {
+  if (client instanceof Cluster) {
+    const nodes = client.nodes('all').map((node) => describeOptions(node.options));
+    return nodes.length === 0 ? 'redis cluster' : `redis cluster ${nodes.join(',')}`;
+  }
+  return describeOptions(client.options);
+}
+
+/** Turns a RedisTarget into a client, creating one with `options` when given a URL or options. */
+export function openRedis(target: RedisTarget, options: RedisOptions = PRODUCER_REDIS_OPTIONS): RedisHandle {
+  if (target instanceof Redis || target instanceof Cluster) {
+    return { client: target, owned: false, where: describeRedis(target) };
+  }
+  const client = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  return { client, owned: true, where: describeRedis(client) };
+}
