@@ -18,17 +18,26 @@ describe('Coalescer', () => {
       flushes.push(items);
       if (flushes.length === 1) await gate;
     }, 10);
-    const all = [1, 2, 3, 4, 5].map((n) => coalescer.submit(n));
+    const first = coalescer.submit(1);
+    await Promise.resolve();
+    const rest = [2, 3, 4, 5].map((n) => coalescer.submit(n));
     release();
-    await Promise.all(all);
+    await Promise.all([first, ...rest]);
     expect(flushes).toStrictEqual([[1], [2, 3, 4, 5]]);
+  });
+
+  it('puts items submitted in the same tick into one flush', async () => {
+    const flushes: number[][] = [];
+    const coalescer = new Coalescer<number>(async (items) => void flushes.push(items), 10);
+    await Promise.all([1, 2, 3].map((n) => coalescer.submit(n)));
+    expect(flushes).toStrictEqual([[1, 2, 3]]);
   });
 
   it('caps a flush at maxBatch items', async () => {
     const flushes: number[][] = [];
     const coalescer = new Coalescer<number>(async (items) => void flushes.push(items), 2);
     await Promise.all([1, 2, 3, 4, 5].map((n) => coalescer.submit(n)));
-    expect(flushes).toStrictEqual([[1], [2, 3], [4, 5]]);
+    expect(flushes).toStrictEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('rejects every item of a failed flush and goes on with the next', async () => {
@@ -41,6 +50,7 @@ describe('Coalescer', () => {
       if (calls === 2) throw new Error('redis down');
     }, 10);
     const first = coalescer.submit(1);
+    await Promise.resolve();
     const failed = [coalescer.submit(2), coalescer.submit(3)];
     release();
     await first;
@@ -60,6 +70,7 @@ describe('Coalescer withdrawal', () => {
     }, 10);
     const controller = new AbortController();
     const first = coalescer.submit(1, controller.signal);
+    await Promise.resolve();
     const withdrawn = coalescer.submit(2, controller.signal);
     const kept = coalescer.submit(3);
     controller.abort(new Error('too late'));

@@ -1,5 +1,5 @@
 /**
- * Coalescer gathers items submitted while a flush is in flight and flushes them
+ * Coalescer gathers items submitted while flushes are in flight and flushes them
  * together in one call, so N concurrent submitters cost about one round trip
  * instead of N. A lone submitter is flushed at once: no timer, no added latency.
  */
@@ -44,6 +44,8 @@ export class Coalescer<T> {
 
   async #drain(): Promise<void> {
     this.#flushing = true;
+    // Let submitters of this tick join the first batch.
+    await undefined;
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxBatch);
       try {
