@@ -24,7 +24,14 @@ export function describeConfig(config: HeraldConfig): Record<string, unknown> {
       timeout: formatDuration(endpoint.timeoutMs),
       threshold: endpoint.threshold,
       backoff: formatDuration(endpoint.backoffMs),
+      maxbackoff: formatDuration(endpoint.maxBackoffMs),
+      maxage: endpoint.maxAgeMs === 0 ? '0 (forever)' : formatDuration(endpoint.maxAgeMs),
       ignore: { mediatypes: endpoint.ignore.mediaTypes, actions: endpoint.ignore.actions },
+      secret: endpoint.secrets.map(() => REDACTED),
+      ordered: endpoint.ordered,
+      mediatype: endpoint.mediaType,
+      concurrency: endpoint.concurrency ?? config.worker.concurrency,
+      tls: endpoint.tls,
     })),
   };
 }

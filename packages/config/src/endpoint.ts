@@ -1,9 +1,23 @@
-import { DurationSyntaxError, parseDuration } from './duration.js';
+import { EVENTS_MEDIA_TYPE_V1, EVENTS_MEDIA_TYPE_V2 } from '@herald/events';
 import type { ConfigProblem } from './errors.js';
+import { readTls, type EndpointTls } from './endpoint-tls.js';
+import {
+  isRecord,
+  readBoolean,
+  readCount,
+  readDuration,
+  readHttpUrl,
+  readString,
+  readStringList,
+  reportUnknownKeys,
+  typeOf,
+  type Report,
+} from './field-readers.js';
 
 /**
- * One webhook endpoint, normalized. Written in config files with distribution's keys
- * (`notifications.endpoints[]` of a registry config.yml can be pasted as is).
+ * One webhook endpoint, normalized. Written with distribution's keys, so the
+ * `notifications.endpoints[]` of a registry config.yml can be pasted as is, plus
+ * Herald's own (`secret`, `ordered`, `mediatype`, `maxbackoff`, `maxage`, `concurrency`, `tls`).
  */
 export interface EndpointConfig {
   /** Unique name; used in logs, metrics and queue names instead of the URL. */
@@ -16,87 +30,73 @@ export interface EndpointConfig {
   readonly headers: Readonly<Record<string, readonly string[]>>;
   /** Time allowed for one delivery attempt, in ms (`timeout`). @defaultValue 5000 */
   readonly timeoutMs: number;
-  /** Distribution's failure threshold (`threshold`), kept for the retry policy. @defaultValue 10 */
+  /** Retries spaced by `backoff` before the delay starts doubling (`threshold`). @defaultValue 10 */
   readonly threshold: number;
-  /** First retry delay, in ms (`backoff`). @defaultValue 1000 */
+  /** Delay before the first retry, in ms (`backoff`). @defaultValue 1000 */
   readonly backoffMs: number;
+  /** Longest delay between retries, in ms (`maxbackoff`). @defaultValue 300000 (5m) */
+  readonly maxBackoffMs: number;
+  /** Stop retrying this long after the event was accepted, in ms; 0 = never (`maxage`). @defaultValue 259200000 (72h) */
+  readonly maxAgeMs: number;
   /** What the endpoint does not want: `ignore.*` with legacy `ignoredmediatypes` merged in. */
   readonly ignore: { readonly mediaTypes: readonly string[]; readonly actions: readonly string[] };
+  /** Standard Webhooks signing secrets, `whsec_…` (`secret`, one or a list for rotation). Secret. @defaultValue [] */
+  readonly secrets: readonly string[];
+  /** One delivery at a time across the fleet, in order; a failing event holds back the rest (`ordered`). @defaultValue false */
+  readonly ordered: boolean;
+  /** Content-Type of deliveries (`mediatype`: v1, v2 or the full media type). @defaultValue the v1 events media type */
+  readonly mediaType: string;
+  /** Deliveries in flight per worker process (`concurrency`); undefined means `worker.concurrency`. */
+  readonly concurrency: number | undefined;
+  /** TLS settings for https URLs (`tls`). */
+  readonly tls: EndpointTls;
 }
 
-export const ENDPOINT_DEFAULTS = { timeoutMs: 5000, threshold: 10, backoffMs: 1000 } as const;
-
-type Raw = Record<string, unknown>;
-type Report = (key: string, reason: string) => void;
+export const ENDPOINT_DEFAULTS = {
+  timeoutMs: 5000,
+  threshold: 10,
+  backoffMs: 1000,
+  maxBackoffMs: 300_000,
+  maxAgeMs: 259_200_000,
+} as const;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_NAME_LENGTH = 128;
 
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** Every key an endpoint entry takes: distribution's first, then Herald's. */
+const ENDPOINT_KEYS = [
+  'name',
+  'disabled',
+  'url',
+  'headers',
+  'timeout',
+  'threshold',
+  'backoff',
+  'ignoredmediatypes',
+  'ignore',
+  'secret',
+  'ordered',
+  'mediatype',
+  'maxbackoff',
+  'maxage',
+  'concurrency',
+  'tls',
+] as const;
 
-function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
-}
-
-function readString(value: unknown, key: string, report: Report): string | undefined {
-  if (typeof value === 'string') return value;
-  report(key, `must be a string, not ${typeOf(value)}`);
-  return undefined;
-}
-
-function readStringList(value: unknown, key: string, report: Report): string[] {
-  if (!Array.isArray(value)) {
-    report(key, `must be a list of strings, not ${typeOf(value)}`);
-    return [];
-  }
-  const list: string[] = [];
-  value.forEach((item, index) => {
-    if (typeof item === 'string' && item !== '') list.push(item);
-    else report(`${key}[${index}]`, 'must be a non-empty string');
-  });
-  return list;
-}
-
-/** Durations: Go duration strings; 0 means "use the default", as in distribution. */
-function readDuration(value: unknown, key: string, fallback: number, report: Report): number {
-  if (value === 0) return fallback;
-  if (typeof value === 'number') {
-    report(key, 'must be a duration string with a unit, such as "500ms" or "5s"');
-    return fallback;
-  }
-  if (typeof value !== 'string') {
-    report(key, `must be a duration string such as "5s", not ${typeOf(value)}`);
-    return fallback;
-  }
-  try {
-    const ms = parseDuration(value);
-    return ms === 0 ? fallback : ms;
-  } catch (error) {
-    report(key, error instanceof DurationSyntaxError ? error.message : 'is not a valid duration');
-    return fallback;
-  }
-}
-
-function readUrl(value: unknown, key: string, report: Report): string {
-  if (typeof value !== 'string' || value === '') {
-    report(key, value === undefined ? 'is required' : 'must be an http(s) URL');
+function readName(value: unknown, key: string, report: Report): string {
+  if (value === undefined) {
+    report(key, 'is required');
     return '';
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    report(key, 'must be an absolute http(s) URL');
-    return '';
+  const name = readString(value, key, report) ?? '';
+  if (typeof value === 'string' && (name.trim() === '' || name.length > MAX_NAME_LENGTH || /[\0-\x1f\x7f]/.test(name))) {
+    report(key, `must be 1 to ${MAX_NAME_LENGTH} printable characters`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') report(key, 'must be http(s)');
-  return value;
+  return name;
 }
 
 function readHeaders(value: unknown, key: string, report: Report): Record<string, string[]> {
+  if (value === undefined) return {};
   if (!isRecord(value)) {
     report(key, `must be a map of header names to lists of values, not ${typeOf(value)}`);
     return {};
@@ -119,75 +119,65 @@ function readHeaders(value: unknown, key: string, report: Report): Record<string
 
 function readIgnore(value: unknown, key: string, report: Report): { mediaTypes: string[]; actions: string[] } {
   const ignore = { mediaTypes: [] as string[], actions: [] as string[] };
+  if (value === undefined) return ignore;
   if (!isRecord(value)) {
     report(key, `must be a map with "mediatypes" and/or "actions", not ${typeOf(value)}`);
     return ignore;
   }
-  for (const [name, item] of Object.entries(value)) {
-    if (name === 'mediatypes') ignore.mediaTypes = readStringList(item, `${key}.mediatypes`, report);
-    else if (name === 'actions') ignore.actions = readStringList(item, `${key}.actions`, report);
-    else report(`${key}.${name}`, 'unknown key (known: mediatypes, actions)');
-  }
+  reportUnknownKeys(value, ['mediatypes', 'actions'], key, report);
+  if (value['mediatypes'] !== undefined) ignore.mediaTypes = readStringList(value['mediatypes'], `${key}.mediatypes`, report);
+  if (value['actions'] !== undefined) ignore.actions = readStringList(value['actions'], `${key}.actions`, report);
   return ignore;
 }
 
-/**
- * Reads one endpoint entry. The table lists every accepted key; Herald's own keys
- * (secret, ordered, retry, tls, ...) are added here as later features land.
- */
-const ENDPOINT_KEYS = [
-  'name',
-  'disabled',
-  'url',
-  'headers',
-  'timeout',
-  'threshold',
-  'backoff',
-  'ignoredmediatypes',
-  'ignore',
-] as const;
+/** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes of base64. */
+function readSecrets(value: unknown, key: string, report: Report): string[] {
+  if (value === undefined) return [];
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list)) {
+    report(key, `must be a whsec_ secret or a list of them, not ${typeOf(value)}`);
+    return [];
+  }
+  return list.filter((secret, index) => {
+    const at = typeof value === 'string' ? key : `${key}[${index}]`;
+    const bytes = typeof secret === 'string' && /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret) ? Buffer.from(secret.slice(6), 'base64').length : 0;
+    if (bytes < 24 || bytes > 64) report(at, 'must be "whsec_" followed by 24 to 64 bytes in base64');
+    return bytes >= 24 && bytes <= 64;
+  });
+}
 
-function readEndpoint(raw: Raw, at: string, report: Report): EndpointConfig {
-  for (const key of Object.keys(raw)) {
-    if (!(ENDPOINT_KEYS as readonly string[]).includes(key)) {
-      report(`${at}.${key}`, `unknown key (known: ${ENDPOINT_KEYS.join(', ')})`);
-    }
-  }
-  let name = '';
-  if (raw['name'] === undefined) report(`${at}.name`, 'is required');
-  else name = readString(raw['name'], `${at}.name`, report) ?? '';
-  if (typeof raw['name'] === 'string' && (name.trim() === '' || name.length > MAX_NAME_LENGTH || /[\0-\x1f\x7f]/.test(name))) {
-    report(`${at}.name`, `must be 1 to ${MAX_NAME_LENGTH} printable characters`);
-  }
-  let disabled = false;
-  if (raw['disabled'] !== undefined) {
-    if (typeof raw['disabled'] === 'boolean') disabled = raw['disabled'];
-    else report(`${at}.disabled`, `must be true or false, not ${typeOf(raw['disabled'])}`);
-  }
-  let threshold: number = ENDPOINT_DEFAULTS.threshold;
-  if (raw['threshold'] !== undefined) {
-    const value = raw['threshold'];
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-      threshold = value === 0 ? ENDPOINT_DEFAULTS.threshold : value;
-    } else {
-      report(`${at}.threshold`, 'must be a non-negative integer');
-    }
-  }
+function readMediaType(value: unknown, key: string, report: Report): string {
+  if (value === undefined || value === 'v1' || value === EVENTS_MEDIA_TYPE_V1) return EVENTS_MEDIA_TYPE_V1;
+  if (value === 'v2' || value === EVENTS_MEDIA_TYPE_V2) return EVENTS_MEDIA_TYPE_V2;
+  report(key, `must be v1, v2, ${EVENTS_MEDIA_TYPE_V1} or ${EVENTS_MEDIA_TYPE_V2}`);
+  return EVENTS_MEDIA_TYPE_V1;
+}
+
+function readEndpoint(raw: Record<string, unknown>, at: string, report: Report): EndpointConfig {
+  reportUnknownKeys(raw, ENDPOINT_KEYS, at, report);
+  const ignore = readIgnore(raw['ignore'], `${at}.ignore`, report);
   const legacy = raw['ignoredmediatypes'] === undefined ? [] : readStringList(raw['ignoredmediatypes'], `${at}.ignoredmediatypes`, report);
-  const ignore = raw['ignore'] === undefined ? { mediaTypes: [], actions: [] } : readIgnore(raw['ignore'], `${at}.ignore`, report);
-  return {
-    name,
-    disabled,
-    url: readUrl(raw['url'], `${at}.url`, report),
-    headers: raw['headers'] === undefined ? {} : readHeaders(raw['headers'], `${at}.headers`, report),
-    timeoutMs: readDuration(raw['timeout'] ?? 0, `${at}.timeout`, ENDPOINT_DEFAULTS.timeoutMs, report),
-    threshold,
-    backoffMs: readDuration(raw['backoff'] ?? 0, `${at}.backoff`, ENDPOINT_DEFAULTS.backoffMs, report),
-    ignore: {
-      mediaTypes: [...new Set([...ignore.mediaTypes, ...legacy])],
-      actions: [...new Set(ignore.actions)],
-    },
+  const defaults = ENDPOINT_DEFAULTS;
+  const concurrency = raw['concurrency'] === undefined ? undefined : readCount(raw['concurrency'], `${at}.concurrency`, 1, report, { min: 1 });
+  const endpoint: EndpointConfig = {
+    name: readName(raw['name'], `${at}.name`, report),
+    disabled: readBoolean(raw['disabled'], `${at}.disabled`, false, report),
+    url: readHttpUrl(raw['url'], `${at}.url`, report),
+    headers: readHeaders(raw['headers'], `${at}.headers`, report),
+    timeoutMs: readDuration(raw['timeout'], `${at}.timeout`, defaults.timeoutMs, report),
+    threshold: readCount(raw['threshold'], `${at}.threshold`, defaults.threshold, report, { zeroIsDefault: true }),
+    backoffMs: readDuration(raw['backoff'], `${at}.backoff`, defaults.backoffMs, report),
+    maxBackoffMs: readDuration(raw['maxbackoff'], `${at}.maxbackoff`, defaults.maxBackoffMs, report),
+    maxAgeMs: readDuration(raw['maxage'], `${at}.maxage`, defaults.maxAgeMs, report, 0),
+    ignore: { mediaTypes: [...new Set([...ignore.mediaTypes, ...legacy])], actions: [...new Set(ignore.actions)] },
+    secrets: readSecrets(raw['secret'], `${at}.secret`, report),
+    ordered: readBoolean(raw['ordered'], `${at}.ordered`, false, report),
+    mediaType: readMediaType(raw['mediatype'], `${at}.mediatype`, report),
+    concurrency,
+    tls: readTls(raw['tls'], `${at}.tls`, report),
   };
+  if (endpoint.maxBackoffMs < endpoint.backoffMs) report(`${at}.maxbackoff`, 'must not be shorter than backoff');
+  return endpoint;
 }
 
 /**

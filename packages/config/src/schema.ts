@@ -37,8 +37,8 @@ convict.addFormats({
   },
   'redis-prefix': {
     validate(value: unknown) {
-      if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
-        throw new Error('must be 1 to 64 letters, digits, ".", "_" or "-"');
+      if (typeof value !== 'string' || !/^[A-Za-z0-9_.{}-]{1,64}$/.test(value)) {
+        throw new Error('must be 1 to 64 letters, digits, ".", "_", "-" or braces (a Redis Cluster hash tag)');
       }
     },
   },

@@ -30,6 +30,16 @@ function problemsOf(run: () => unknown): { key: string; reason: string }[] {
   throw new Error('expected a ConfigError');
 }
 
+const HERALD_DEFAULTS = {
+  maxBackoffMs: 300_000,
+  maxAgeMs: 259_200_000,
+  secrets: [],
+  ordered: false,
+  mediaType: 'application/vnd.docker.distribution.events.v1+json',
+  concurrency: undefined,
+  tls: { insecureSkipVerify: false },
+};
+
 const endpoint = (extra: string) => `endpoints:\n  - name: hook\n    url: http://127.0.0.1:9000/\n${extra}`;
 
 describe('loadConfig', () => {
@@ -61,6 +71,7 @@ describe('loadConfig', () => {
         threshold: 5,
         backoffMs: 1000,
         ignore: { mediaTypes: [], actions: [] },
+        ...HERALD_DEFAULTS,
       },
       {
         name: 'audit',
@@ -74,6 +85,7 @@ describe('loadConfig', () => {
           mediaTypes: ['application/vnd.oci.image.layer.v1.tar+gzip', 'application/octet-stream'],
           actions: ['pull'],
         },
+        ...HERALD_DEFAULTS,
       },
       {
         name: 'ci-trigger',
@@ -84,8 +96,35 @@ describe('loadConfig', () => {
         threshold: 10,
         backoffMs: 1000,
         ignore: { mediaTypes: [], actions: ['pull', 'delete'] },
+        ...HERALD_DEFAULTS,
       },
     ]);
+  });
+
+  it("reads Herald's own endpoint keys", () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const [hook] = load(
+      endpoint(
+        `    secret: [${secret}, ${secret}]\n    ordered: true\n    mediatype: v2\n    maxbackoff: 1m\n    maxage: 0\n    concurrency: 3\n` +
+          `    tls:\n      ca: ${registryConfig}\n      insecureSkipVerify: true\n`,
+      ),
+    ).endpoints;
+    expect(hook).toMatchObject({
+      secrets: [secret, secret],
+      ordered: true,
+      mediaType: 'application/vnd.docker.distribution.events.v2+json',
+      maxBackoffMs: 60_000,
+      maxAgeMs: 0,
+      concurrency: 3,
+      tls: { ca: registryConfig, insecureSkipVerify: true },
+    });
+  });
+
+  it('accepts one secret as a string and a Redis Cluster hash tag as prefix', () => {
+    const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
+    const config = load(`redis:\n  prefix: "{herald}"\n${endpoint(`    secret: ${secret}\n`)}`);
+    expect(config.endpoints[0]?.secrets).toStrictEqual([secret]);
+    expect(config.redis.prefix).toBe('{herald}');
   });
 
   it('reads YAML and JSON alike', () => {
@@ -175,6 +214,17 @@ describe('loadConfig rejects bad configs, naming the key', () => {
     ['an unknown ignore key', endpoint('    ignore:\n      media: [a]\n'), 'endpoints[0].ignore.media', 'unknown key'],
     ['an unknown endpoint key', endpoint('    retries: 3\n'), 'endpoints[0].retries', 'unknown key'],
     ['disabled written as text', endpoint('    disabled: "no"\n'), 'endpoints[0].disabled', 'true or false'],
+    ['a secret without whsec_', endpoint('    secret: hunter2-hunter2-hunter2-hunter2\n'), 'endpoints[0].secret', 'whsec_'],
+    ['a short secret in a list', endpoint('    secret: [whsec_c2hvcnQ=]\n'), 'endpoints[0].secret[0]', '24 to 64 bytes'],
+    ['an unknown media type', endpoint('    mediatype: application/json\n'), 'endpoints[0].mediatype', 'must be v1, v2'],
+    ['ordered written as text', endpoint('    ordered: "yes"\n'), 'endpoints[0].ordered', 'true or false'],
+    ['zero concurrency', endpoint('    concurrency: 0\n'), 'endpoints[0].concurrency', 'at least 1'],
+    ['maxbackoff below backoff', endpoint('    backoff: 10s\n    maxbackoff: 1s\n'), 'endpoints[0].maxbackoff', 'not be shorter than backoff'],
+    ['a negative maxage', endpoint('    maxage: -1h\n'), 'endpoints[0].maxage', 'must not be negative'],
+    ['a missing CA file', endpoint('    tls:\n      ca: /nonexistent/ca.pem\n'), 'endpoints[0].tls.ca', 'does not exist'],
+    ['a client certificate without its key', endpoint(`    tls:\n      cert: ${registryConfig}\n`), 'endpoints[0].tls.key', 'mutual TLS needs both'],
+    ['an unknown tls key', endpoint('    tls:\n      verify: false\n'), 'endpoints[0].tls.verify', 'unknown key'],
+    ['tls that is not a map', endpoint('    tls: true\n'), 'endpoints[0].tls', 'must be a map'],
     ['an empty ignored media type', endpoint('    ignoredmediatypes: [""]\n'), 'endpoints[0].ignoredmediatypes[0]', 'non-empty string'],
   ])('%s', (_name, text, key, reason) => {
     const problems = problemsOf(() => load(text));
@@ -244,7 +294,7 @@ describe('loadConfig rejects bad configs, naming the key', () => {
       'redis:\n  url: "redis://:redis-pass-123@127.0.0.1:notaport"',
       'ingest:\n  token: 424242424242',
       'board:\n  password: [board-pass-123]',
-      'endpoints:\n  - name: a\n    url: "gopher://user:url-pass-123@x/?q=query-secret-123"\n    headers:\n      Authorization: [Bearer header-secret-123, 7]',
+      'endpoints:\n  - name: a\n    url: "gopher://user:url-pass-123@x/?q=query-secret-123"\n    secret: whsec-signing-secret-123\n    headers:\n      Authorization: [Bearer header-secret-123, 7]',
     ].join('\n');
     const error = (() => {
       try {
@@ -255,9 +305,9 @@ describe('loadConfig rejects bad configs, naming the key', () => {
       throw new Error('expected a ConfigError');
     })();
     expect(error.problems.map((problem) => problem.key).sort()).toStrictEqual(
-      ['board.password', 'endpoints[0].headers.Authorization', 'endpoints[0].url', 'ingest.token', 'redis.url'].sort(),
+      ['board.password', 'endpoints[0].headers.Authorization', 'endpoints[0].secret', 'endpoints[0].url', 'ingest.token', 'redis.url'].sort(),
     );
-    for (const secret of ['redis-pass-123', '424242424242', 'board-pass-123', 'url-pass-123', 'query-secret-123', 'header-secret-123']) {
+    for (const secret of ['signing-secret-123', 'redis-pass-123', '424242424242', 'board-pass-123', 'url-pass-123', 'query-secret-123', 'header-secret-123']) {
       expect(error.message).not.toContain(secret);
       expect(JSON.stringify(error.problems)).not.toContain(secret);
     }
