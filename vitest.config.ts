@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Files run one at a time: Redis-backed tests share one server.
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: ['packages/*', 'test'],
     fileParallelism: false,
     reporters: ['default', './test/summary-reporter.ts'],
   },

@@ -1,5 +1,6 @@
 import { configCheck, CONFIG_CHECK_HELP } from './commands/config-check.js';
 import { start, START_HELP } from './commands/start.js';
+import { worker, WORKER_HELP } from './commands/worker.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { UsageError, type CommandIo } from './io.js';
 import { VERSION } from './version.js';
@@ -11,6 +12,7 @@ to webhook endpoints, durably, through Redis.
 
 Commands:
   start           run Herald on this machine (ingest, workers, board)
+  worker          deliver events to the endpoints (run any number)
   config check    check a config file and print what it configures
 
 Options:
@@ -26,6 +28,7 @@ type Command = { run: (args: string[], io: CommandIo) => number | Promise<number
 
 const COMMANDS: Record<string, Command> = {
   start: { run: start, help: START_HELP },
+  worker: { run: worker, help: WORKER_HELP },
   'config check': { run: configCheck, help: CONFIG_CHECK_HELP },
 };
 

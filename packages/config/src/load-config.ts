@@ -19,7 +19,7 @@ export interface HeraldConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly ingest: { readonly token: string; readonly maxBodyBytes: number };
   readonly board: { readonly username: string; readonly password: string; readonly readOnly: boolean };
-  readonly worker: { readonly concurrency: number };
+  readonly worker: { readonly concurrency: number; readonly lockDurationMs: number };
   readonly log: { readonly level: LogLevel };
   readonly endpoints: readonly EndpointConfig[];
   /** Where it came from, for start-up lines and `config check`. */
@@ -82,6 +82,18 @@ function convictProblems(message: string): ConfigProblem[] {
   });
 }
 
+/**
+ * A job's lock must outlast its HTTP attempt with a margin (twice the timeout), or a slow
+ * but live delivery would be taken for a crashed one and sent twice.
+ */
+function lockProblems(endpoints: readonly EndpointConfig[], lockDurationMs: number, at: string): ConfigProblem[] {
+  return endpoints.flatMap((endpoint, index) =>
+    endpoint.timeoutMs * 2 > lockDurationMs
+      ? [{ key: `${at}[${index}].timeout`, reason: `must be at most half of worker.lockDurationMs (timeout ${endpoint.timeoutMs}ms, lock ${lockDurationMs}ms)` }]
+      : [],
+  );
+}
+
 /** Drops repeated problems, and "unknown key" under a key already reported as not a map. */
 function distinct(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const notMaps = new Set(problems.filter((p) => p.reason === 'must be a map of settings').map((p) => p.key));
@@ -131,6 +143,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   }
   const { endpoints, problems: endpointProblems } = readEndpoints(rawEndpoints, endpointsKey);
   problems.push(...endpointProblems);
+  problems.push(...lockProblems(endpoints, config.get('worker.lockDurationMs') as number, endpointsKey));
   if (problems.length > 0) throw new ConfigError(distinct(problems));
 
   const value = config.getProperties();

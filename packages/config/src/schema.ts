@@ -128,6 +128,12 @@ export const schema = {
       default: 10,
       env: 'HERALD_WORKER_CONCURRENCY',
     },
+    lockDurationMs: {
+      doc: 'Lock of a job in flight, in ms; a killed worker\'s jobs are retried by others after about this long.',
+      format: 'positive-int',
+      default: 30_000,
+      env: 'HERALD_WORKER_LOCK_DURATION_MS',
+    },
   },
   log: {
     level: {

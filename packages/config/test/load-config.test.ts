@@ -50,7 +50,7 @@ describe('loadConfig', () => {
       http: { host: '127.0.0.1', port: 8420 },
       ingest: { token: '', maxBodyBytes: 1_048_576 },
       board: { username: '', password: '', readOnly: false },
-      worker: { concurrency: 10 },
+      worker: { concurrency: 10, lockDurationMs: 30_000 },
       log: { level: 'info' },
       endpoints: [],
       source: { registryConfig: false },
@@ -250,6 +250,13 @@ describe('loadConfig rejects bad configs, naming the key', () => {
     expect(problemsOf(() => load(text)).map((problem) => problem.key).sort()).toStrictEqual(
       ['endpoints[0].extra', 'endpoints[0].timeout', 'endpoints[0].url', 'http.port', 'redis.url'].sort(),
     );
+  });
+
+  it('refuses a job lock that does not outlast the HTTP timeout with a margin, naming both', () => {
+    const problems = problemsOf(() => load(`worker:\n  lockDurationMs: 10000\n${endpoint('    timeout: 6s\n')}`));
+    expect(problems).toStrictEqual([
+      { key: 'endpoints[0].timeout', reason: 'must be at most half of worker.lockDurationMs (timeout 6000ms, lock 10000ms)' },
+    ]);
   });
 
   it('names the environment variable when HERALD_ENDPOINTS is not JSON', () => {

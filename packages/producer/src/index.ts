@@ -4,6 +4,14 @@ export { QueueSink } from './queue-sink.js';
 export type { QueueSinkOptions } from './queue-sink.js';
 export { ProducerUnavailableError } from './errors.js';
 export { SinkClosedError } from '@herald/events';
-export { ENVELOPE_JOB, envelopeJobId, INGRESS_DEDUPE_WINDOW_S, INGRESS_QUEUE } from './ingress-queue.js';
+export {
+  ENVELOPE_JOB,
+  envelopeJobId,
+  HERALD_BACKOFF,
+  INGRESS_DEDUPE_WINDOW_MS,
+  INGRESS_QUEUE,
+  ingressJobOptions,
+  UNLIMITED_ATTEMPTS,
+} from './ingress-queue.js';
 export { describeRedis, openRedis, PRODUCER_REDIS_OPTIONS } from './redis-target.js';
 export type { RedisHandle, RedisTarget } from './redis-target.js';

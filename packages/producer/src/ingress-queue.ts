@@ -8,11 +8,30 @@ export const INGRESS_QUEUE = 'events';
 export const ENVELOPE_JOB = 'envelope';
 
 /**
- * How long a completed ingress job is kept, in seconds. While it exists, writing the
- * same events again enqueues nothing: this is the window in which a write repeated
- * after a timeout, or a registry re-POSTing to ingest, is deduplicated.
+ * How long an envelope is remembered, in ms: writing the same events again within this
+ * window enqueues nothing — a write repeated after a timeout, or a registry re-POSTing
+ * to ingest because our answer was slow. Only a small key per envelope is kept for it
+ * (BullMQ deduplication with a TTL); completed jobs themselves are trimmed.
  */
-export const INGRESS_DEDUPE_WINDOW_S = 3600;
+export const INGRESS_DEDUPE_WINDOW_MS = 10 * 60_000;
+
+/** Attempts BullMQ allows a job: Herald stops retrying by age (`maxage`), not by count. */
+export const UNLIMITED_ATTEMPTS = 1_000_000_000;
+
+/** Herald's BullMQ backoff type; each worker's backoffStrategy computes the delay. */
+export const HERALD_BACKOFF = 'herald';
+
+/** Options of each ingress job: deduplicated by id, retried until fan-out succeeds, failures kept. */
+export function ingressJobOptions(jobId: string) {
+  return {
+    jobId,
+    deduplication: { id: jobId, ttl: INGRESS_DEDUPE_WINDOW_MS },
+    attempts: UNLIMITED_ATTEMPTS,
+    backoff: { type: HERALD_BACKOFF },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: false,
+  };
+}
 
 /**
  * The job id of an envelope: derived from its event ids, in order, so that writing

@@ -3,7 +3,7 @@ import { parseEvents, SinkClosedError, type Event, type Sink } from '@herald/eve
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
 import { ProducerUnavailableError } from './errors.js';
-import { ENVELOPE_JOB, envelopeJobId, INGRESS_DEDUPE_WINDOW_S } from './ingress-queue.js';
+import { ENVELOPE_JOB, envelopeJobId, ingressJobOptions } from './ingress-queue.js';
 import type { RedisHandle } from './redis-target.js';
 
 /** Options of QueueSink. */
@@ -95,7 +95,7 @@ export class QueueSink implements Sink {
         batch.map(({ jobId, events }) => ({
           name: ENVELOPE_JOB,
           data: { events },
-          opts: { jobId, removeOnComplete: { age: INGRESS_DEDUPE_WINDOW_S }, removeOnFail: false },
+          opts: ingressJobOptions(jobId),
         })),
       );
     } catch (error) {

@@ -1,0 +1,119 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { EndpointConfig } from '@herald/config';
+import type { Event, Sink } from '@herald/events';
+import { UNLIMITED_ATTEMPTS } from '@herald/producer';
+import type { Logger } from 'pino';
+import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
+import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
+import { endpointQueueName, type DeliveryJobData } from './endpoint-queue.js';
+import { workerConnection } from './redis-connection.js';
+
+/** Told when a delivery is given up, so it is counted: nothing is dropped silently. */
+export interface ExpiryListener {
+  onExpired(endpoint: string, events: readonly Event[], error: Error): void;
+}
+
+/** Options of DeliveryWorker. */
+export interface DeliveryWorkerOptions {
+  /** Redis URL of Herald's queues. */
+  redisUrl: string;
+  /** Prefix of Herald's Redis keys. @defaultValue 'herald' */
+  prefix?: string;
+  /** Deliveries in flight in this process; ordered endpoints always use 1. */
+  concurrency: number;
+  /** BullMQ lock of a delivery job, in ms; a crashed worker's job is retried after about this long. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** Told of every delivery given up. */
+  expiryListener?: ExpiryListener;
+  /** Component logger. */
+  logger: Logger;
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  const value = (error as { retryAfterMs?: unknown })?.retryAfterMs;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * DeliveryWorker consumes one endpoint's queue and hands each job's events to the
+ * endpoint's sink (one POST attempt); it owns the retry decision and leaves the HTTP
+ * to the sink. A failed attempt is retried per the endpoint's policy until `maxage`,
+ * then the job stays in the failed set for replay. For an ordered endpoint, one job at
+ * a time runs across the whole fleet and a failing job keeps its place at the head.
+ */
+export class DeliveryWorker {
+  readonly #endpoint: EndpointConfig;
+  readonly #sink: Sink;
+  readonly #queue: Queue<DeliveryJobData>;
+  readonly #worker: Worker<DeliveryJobData>;
+  readonly #policy: RetryPolicy;
+  readonly #log: Logger;
+  readonly #expiryListener: ExpiryListener | undefined;
+
+  constructor(endpoint: EndpointConfig, sink: Sink, options: DeliveryWorkerOptions) {
+    this.#endpoint = endpoint;
+    this.#sink = sink;
+    this.#policy = endpoint;
+    this.#log = options.logger;
+    this.#expiryListener = options.expiryListener;
+    const prefix = options.prefix ?? 'herald';
+    const name = endpointQueueName(endpoint.name);
+    this.#queue = new Queue<DeliveryJobData>(name, { connection: workerConnection(options.redisUrl), prefix });
+    this.#queue.on('error', () => {});
+    this.#worker = new Worker<DeliveryJobData>(name, (job) => this.#deliver(job), {
+      connection: workerConnection(options.redisUrl),
+      prefix,
+      concurrency: endpoint.ordered ? 1 : options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+      maxStalledCount: UNLIMITED_ATTEMPTS,
+      autorun: false,
+      settings: {
+        backoffStrategy: (_attempts: number, _type?: string, error?: Error) =>
+          error instanceof DeliveryRetryError ? error.delayMs : endpoint.backoffMs,
+      },
+    });
+    this.#worker.on('error', (error) => this.#log.warn({ err: error }, 'delivery worker error'));
+  }
+
+  /** Sets the fleet-wide limit of an ordered endpoint, then starts consuming. */
+  async start(): Promise<void> {
+    if (this.#endpoint.ordered) await this.#queue.setGlobalConcurrency(1);
+    void this.#worker.run().catch((error: unknown) => this.#log.error({ err: error }, 'delivery worker stopped'));
+  }
+
+  async #deliver(job: Job<DeliveryJobData>): Promise<void> {
+    const { events, acceptedAt } = job.data;
+    try {
+      await this.#sink.write(...events);
+      this.#log.debug({ jobId: job.id, eventIds: events.map((e) => e.id) }, 'delivered');
+    } catch (error) {
+      // Ordered jobs go back to the head without counting a failed attempt; count starts instead.
+      const retry = this.#endpoint.ordered ? Math.max(1, job.attemptsStarted) : job.attemptsMade + 1;
+      const delayMs = retryDelay(this.#policy, retry, retryAfterOf(error));
+      const log = this.#log.child({ jobId: job.id, eventIds: events.map((e) => e.id) });
+      if (givesUp(this.#policy, acceptedAt, Date.now(), delayMs)) {
+        const expired = new DeliveryExpiredError(this.#endpoint.name, this.#policy.maxAgeMs, error);
+        log.error({ err: error, attempt: retry }, 'delivery given up after maxage, kept in the failed set for replay');
+        this.#expiryListener?.onExpired(this.#endpoint.name, events, expired);
+        throw Object.assign(new UnrecoverableError(expired.message), { cause: expired });
+      }
+      log.warn(
+        { err: error, status: (error as { status?: number }).status, attempt: retry, retryInMs: delayMs, nextRetryAt: new Date(Date.now() + delayMs).toISOString() },
+        'delivery failed, retrying',
+      );
+      if (this.#endpoint.ordered) {
+        await this.#worker.rateLimit(delayMs);
+        throw Worker.RateLimitError();
+      }
+      throw new DeliveryRetryError(this.#endpoint.name, delayMs, error);
+    }
+  }
+
+  /** Stops taking jobs and waits for those in flight; `force` abandons them (they are retried). */
+  async close(force = false): Promise<void> {
+    await this.#worker.close(force);
+    await this.#queue.close();
+    await this.#sink.close();
+  }
+}

@@ -1,0 +1,30 @@
+export { HttpSink } from './http-sink.js';
+export type { HttpSinkOptions } from './http-sink.js';
+export type { DeliveryListener } from './delivery-listener.js';
+export { noopDeliveryListener } from './delivery-listener.js';
+export { EndpointRequestError, EndpointResponseError, parseRetryAfter, requestFailureReason } from './endpoint-errors.js';
+export type { RequestFailureReason, ResponseDetails } from './endpoint-errors.js';
+export {
+  signPayload,
+  verifySignature,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  webhookIdOf,
+} from './signature.js';
+export type { VerifyOptions, WebhookHeaders } from './signature.js';
+export { httpsOptionsFor } from './tls-options.js';
+export type { EndpointTls } from './tls-options.js';
+export { backoffDelay, givesUp, JITTER, retryDelay } from './backoff.js';
+export type { RetryPolicy } from './backoff.js';
+export { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
+export { DeliveryWorker } from './delivery-worker.js';
+export type { DeliveryWorkerOptions, ExpiryListener } from './delivery-worker.js';
+export { DELIVERY_JOB, deliveryJobId, deliveryJobOptions, endpointQueueName, FAN_OUT_DEDUPE_WINDOW_MS } from './endpoint-queue.js';
+export type { DeliveryJobData } from './endpoint-queue.js';
+export { EndpointStats, readEndpointCounters, statsKey } from './endpoint-stats.js';
+export type { EndpointCounters, EndpointStatsOptions } from './endpoint-stats.js';
+export { FanOut } from './fan-out.js';
+export type { FanOutOptions } from './fan-out.js';
+export { startWorker } from './worker.js';
+export type { RunningWorker, WorkerOptions } from './worker.js';

@@ -1,0 +1,10 @@
+import type { RedisOptions } from 'ioredis';
+
+/**
+ * ioredis options for BullMQ workers and queues from a Redis URL. Workers keep
+ * ioredis's offline queue and reconnect forever: a Redis outage pauses delivery,
+ * it does not stop the process.
+ */
+export function workerConnection(url: string): RedisOptions & { url: string } {
+  return { url, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 200, 2000) };
+}

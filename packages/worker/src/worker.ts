@@ -1,0 +1,68 @@
+import type { HeraldConfig } from '@herald/config';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DeliveryWorker } from './delivery-worker.js';
+import { EndpointStats } from './endpoint-stats.js';
+import { FanOut } from './fan-out.js';
+import { HttpSink } from './http-sink.js';
+import { VERSION } from './version.js';
+
+/** Options of startWorker. */
+export interface WorkerOptions {
+  /** The process configuration: Redis, `worker.concurrency`, endpoints. */
+  config: HeraldConfig;
+  /** Root logger of the process; the worker logs through children of it. */
+  logger: Logger;
+  /** BullMQ job lock, in ms: a crashed worker's jobs run again after about this long. @defaultValue 30000 */
+  lockDurationMs?: number;
+}
+
+/** A running worker: fan-out plus one delivery worker per enabled endpoint. */
+export interface RunningWorker {
+  /** Names of the endpoints delivered to. */
+  readonly endpoints: readonly string[];
+  /**
+   * Stops consuming, waits for the deliveries in flight (each bounded by its endpoint's
+   * `timeout`), then closes connections. A process killed before that loses nothing:
+   * its jobs are retried by other workers once their lock expires.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Herald worker: it fans envelopes out of the ingress queue to each enabled
+ * endpoint's queue, and delivers from those queues. Any number of workers may run
+ * against the same Redis and prefix; jobs are shared between them.
+ */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  const shared = { redisUrl: config.redis.url, prefix: config.redis.prefix, lockDurationMs: options.lockDurationMs };
+  const statsRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  statsRedis.on('error', () => {});
+  const stats = new EndpointStats(statsRedis, { prefix: config.redis.prefix });
+  const endpoints = config.endpoints.filter((endpoint) => !endpoint.disabled);
+  const deliveries = endpoints.map((endpoint) => {
+    const log = logger.child({ component: 'delivery', endpoint: endpoint.name });
+    if (endpoint.tls.insecureSkipVerify) log.warn('tls.insecureSkipVerify is set: the server certificate is not checked');
+    const sink = new HttpSink(endpoint, { userAgent: `herald/${VERSION}`, listener: stats, logger });
+    return new DeliveryWorker(endpoint, sink, {
+      ...shared,
+      concurrency: endpoint.concurrency ?? config.worker.concurrency,
+      expiryListener: stats,
+      logger: log,
+    });
+  });
+  await Promise.all(deliveries.map((delivery) => delivery.start()));
+  const fanOut = new FanOut(endpoints, { ...shared, concurrency: config.worker.concurrency, logger: logger.child({ component: 'fan-out' }) });
+  await fanOut.start();
+  let closing: Promise<void> | undefined;
+  return {
+    endpoints: endpoints.map((endpoint) => endpoint.name),
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all([fanOut.close(), ...deliveries.map((delivery) => delivery.close())]);
+        await stats.close();
+        await statsRedis.quit().catch(() => statsRedis.disconnect());
+      })()),
+  };
+}
