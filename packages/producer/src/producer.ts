@@ -57,7 +57,9 @@ class SourceSink implements Sink {
  */
 export function createProducer(options: ProducerOptions): Producer {
   const redis = openRedis(options.redis);
-  const queue = new Queue(INGRESS_QUEUE, { connection: redis.client, prefix: options.prefix ?? 'herald' });
+  // No version check: BullMQ's INFO at init, if it fails once (Redis gone mid-handshake),
+  // leaves the queue broken for good. Herald needs Redis >= 6.2, checked by the workers.
+  const queue = new Queue(INGRESS_QUEUE, { connection: redis.client, prefix: options.prefix ?? 'herald', skipVersionCheck: true });
   const sink = new QueueSink(queue, redis, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, logger: options.logger?.child({ component: 'producer' }) });
   const chain: Sink = options.source === undefined ? sink : new SourceSink(sink, options.source);
   return {

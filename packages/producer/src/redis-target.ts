@@ -13,12 +13,14 @@ export interface RedisHandle {
 }
 
 /**
- * Options for clients Herald creates to enqueue: commands fail at once while Redis is
- * unreachable instead of waiting in ioredis's offline queue, and commands in flight
- * when a connection drops are rejected rather than silently sent again.
+ * Options for clients Herald creates to enqueue. The producer sends nothing until the
+ * connection is ready (it waits, up to its timeout, without queuing commands), and
+ * commands in flight when a connection drops are rejected rather than silently sent
+ * again, so a write the caller saw fail cannot land later. ioredis's own offline queue
+ * and ready check stay on: turned off, a socket dying during the handshake can leave
+ * the client reporting `ready` on a dead stream for good, or reject unhandled.
  */
 export const PRODUCER_REDIS_OPTIONS: RedisOptions = {
-  enableOfflineQueue: false,
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
 };
