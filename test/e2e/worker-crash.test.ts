@@ -32,6 +32,8 @@ describe('guarantee 1: at-least-once through worker crashes', () => {
         'redis:',
         `  url: ${REDIS_URL}`,
         `  prefix: ${prefix}`,
+        'http:',
+        '  port: 0',
         'worker:',
         '  concurrency: 8',
         '  lockDurationMs: 2000',
@@ -89,6 +91,7 @@ describe('guarantee 1: at-least-once through worker crashes', () => {
       HERALD_REDIS_URL: REDIS_URL,
       HERALD_REDIS_PREFIX: prefix,
       HERALD_LOG_LEVEL: 'info',
+      HERALD_HTTP_PORT: '0',
       HERALD_ENDPOINTS: JSON.stringify([{ name: 'slow', url: receiver.url }]),
     };
     const worker = new HeraldProcess(['worker'], env);
@@ -102,9 +105,9 @@ describe('guarantee 1: at-least-once through worker crashes', () => {
       expect(receiver.delivered).toStrictEqual(['crash-1', 'crash-2']);
       const lines = worker.output.join('').split('\n').filter((line) => line.startsWith('{'));
       const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-      expect(messages).toContain('worker started');
-      expect(messages).toContain('worker stopping after deliveries in flight');
-      expect(messages.at(-1)).toBe('worker stopped');
+      expect(messages).toContain('herald started');
+      expect(messages).toContain('stopping after work in flight');
+      expect(messages.at(-1)).toBe('herald stopped');
     } finally {
       await producer.close();
       await worker.stop('SIGKILL');

@@ -1,6 +1,7 @@
 import { configCheck, CONFIG_CHECK_HELP } from './commands/config-check.js';
 import { start, START_HELP } from './commands/start.js';
-import { worker, WORKER_HELP } from './commands/worker.js';
+import { board, BOARD_HELP, ingest, INGEST_HELP, worker, WORKER_HELP } from './commands/role-command.js';
+import { receiver, RECEIVER_HELP } from './commands/receiver.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { UsageError, type CommandIo } from './io.js';
 import { VERSION } from './version.js';
@@ -11,8 +12,11 @@ Herald delivers container-registry notifications (push, pull, mount, delete)
 to webhook endpoints, durably, through Redis.
 
 Commands:
-  start           run Herald on this machine (ingest, workers, board)
+  start           run Herald on this machine: ingest, worker and board in one process
+  ingest          run the HTTP gateway registries POST events to
   worker          deliver events to the endpoints (run any number)
+  board           serve Bull Board over Herald's queues
+  receiver        run an example webhook endpoint that logs what it gets
   config check    check a config file and print what it configures
 
 Options:
@@ -29,6 +33,9 @@ type Command = { run: (args: string[], io: CommandIo) => number | Promise<number
 const COMMANDS: Record<string, Command> = {
   start: { run: start, help: START_HELP },
   worker: { run: worker, help: WORKER_HELP },
+  ingest: { run: ingest, help: INGEST_HELP },
+  board: { run: board, help: BOARD_HELP },
+  receiver: { run: receiver, help: RECEIVER_HELP },
   'config check': { run: configCheck, help: CONFIG_CHECK_HELP },
 };
 

@@ -137,16 +137,36 @@ describe('herald config check', () => {
 });
 
 describe('herald start', () => {
-  it('checks the config and says what is not built yet', () => {
-    const { code, stdout } = herald(['start', '--config', registryConfig]);
-    expect(code).toBe(0);
-    expect(stdout).toContain('config ok: 2 endpoints');
-    expect(stdout).toContain('not started');
-  });
-
   it('exits 2 on a bad config', () => {
     const { code, stderr } = herald(['start'], { HERALD_HTTP_PORT: 'x' });
     expect(code).toBe(2);
     expect(stderr).toContain('  http.port: ');
+  });
+
+  it('exits 2 when --receiver names no loopback endpoint', () => {
+    const { code, stderr } = herald(['start', '--config', registryConfig, '--receiver', 'audit']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('herald: --receiver audit: no endpoint of that name with a loopback http URL in the config\n');
+  });
+
+  it('exits 2 and says how to get a Redis when none answers and none can be started', () => {
+    const { code, stderr } = herald(['start'], { REDIS_URL: 'redis://127.0.0.1:9', PATH: '/nonexistent' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('nothing answers at redis://127.0.0.1:9');
+    expect(stderr).toContain('docker compose up -d redis');
+  });
+});
+
+describe('role commands', () => {
+  it.each(['ingest', 'worker', 'board', 'receiver'])('herald %s --help exits 0', (command) => {
+    const { code, stdout } = herald([command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: herald ${command}`);
+  });
+
+  it('refuses an exposed board without a login, naming the key', () => {
+    const { code, stderr } = herald(['board'], { HERALD_HTTP_HOST: '0.0.0.0', HERALD_HTTP_PORT: '0' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('board.username');
   });
 });

@@ -106,7 +106,6 @@ export class QueueSink implements Sink {
   /** Waits for a ready connection, so no command is sent that could land after its write gave up. */
   async #whenConnected(signal: AbortSignal): Promise<void> {
     const client = this.#redis.client;
-    console.log('heal?', client.status, (client as any).stream?.writable, (client as any).stream?.destroyed, (client as any).stream?.readyState);
     if (client.status === 'ready') return;
     if (client.status === 'end') throw this.#unavailable('connection is closed');
     await new Promise<void>((resolve, reject) => {

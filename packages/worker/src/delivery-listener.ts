@@ -22,3 +22,12 @@ export const noopDeliveryListener: DeliveryListener = Object.freeze({
   onFailure() {},
   onError() {},
 });
+
+/** One listener that tells each of `listeners` in turn: counters in Redis and Prometheus metrics, say. */
+export function combineListeners(...listeners: DeliveryListener[]): DeliveryListener {
+  return {
+    onSuccess: (...args) => listeners.forEach((listener) => listener.onSuccess(...args)),
+    onFailure: (...args) => listeners.forEach((listener) => listener.onFailure(...args)),
+    onError: (...args) => listeners.forEach((listener) => listener.onError(...args)),
+  };
+}

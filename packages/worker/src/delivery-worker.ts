@@ -110,6 +110,11 @@ export class DeliveryWorker {
     }
   }
 
+  /** Whether the BullMQ worker is consuming. */
+  running(): boolean {
+    return this.#worker.isRunning();
+  }
+
   /** Stops taking jobs and waits for those in flight; `force` abandons them (they are retried). */
   async close(force = false): Promise<void> {
     await this.#worker.close(force);

@@ -87,6 +87,11 @@ export class FanOut {
     void this.#worker.run().catch((error: unknown) => this.#log.error({ err: error }, 'fan-out worker stopped'));
   }
 
+  /** Whether the BullMQ worker is consuming. */
+  running(): boolean {
+    return this.#worker.isRunning();
+  }
+
   /** Names of the endpoints envelopes are fanned out to. */
   get endpoints(): string[] {
     return this.#targets.map((target) => target.name);

@@ -1,7 +1,8 @@
 export { HttpSink } from './http-sink.js';
 export type { HttpSinkOptions } from './http-sink.js';
 export type { DeliveryListener } from './delivery-listener.js';
-export { noopDeliveryListener } from './delivery-listener.js';
+export { combineListeners, noopDeliveryListener } from './delivery-listener.js';
+export { DeliveryMetrics, QUEUE_STATES, registerQueueDepth } from './metrics.js';
 export { EndpointRequestError, EndpointResponseError, parseRetryAfter, requestFailureReason } from './endpoint-errors.js';
 export type { RequestFailureReason, ResponseDetails } from './endpoint-errors.js';
 export {
@@ -28,3 +29,5 @@ export { FanOut } from './fan-out.js';
 export type { FanOutOptions } from './fan-out.js';
 export { startWorker } from './worker.js';
 export type { RunningWorker, WorkerOptions } from './worker.js';
+export { readFleetStatus } from './fleet-status.js';
+export type { EndpointStatus } from './fleet-status.js';

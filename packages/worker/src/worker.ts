@@ -1,6 +1,9 @@
 import type { HeraldConfig } from '@herald/config';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { combineListeners } from './delivery-listener.js';
+import { DeliveryMetrics } from './metrics.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { FanOut } from './fan-out.js';
@@ -15,12 +18,16 @@ export interface WorkerOptions {
   logger: Logger;
   /** BullMQ job lock, in ms: a crashed worker's jobs run again after about this long. @defaultValue 30000 */
   lockDurationMs?: number;
+  /** Prometheus registry to count and time delivery attempts in. @defaultValue none */
+  metrics?: Registry;
 }
 
 /** A running worker: fan-out plus one delivery worker per enabled endpoint. */
 export interface RunningWorker {
   /** Names of the endpoints delivered to. */
   readonly endpoints: readonly string[];
+  /** Whether every BullMQ worker is consuming (for /readyz). */
+  running(): boolean;
   /**
    * Stops consuming, waits for the deliveries in flight (each bounded by its endpoint's
    * `timeout`), then closes connections. A process killed before that loses nothing:
@@ -40,15 +47,23 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const statsRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   statsRedis.on('error', () => {});
   const stats = new EndpointStats(statsRedis, { prefix: config.redis.prefix });
+  const metrics = options.metrics === undefined ? undefined : new DeliveryMetrics(options.metrics);
+  const listener = metrics === undefined ? stats : combineListeners(stats, metrics);
+  const expiryListener = {
+    onExpired: (...args: Parameters<EndpointStats['onExpired']>) => {
+      stats.onExpired(...args);
+      metrics?.onExpired(...args);
+    },
+  };
   const endpoints = config.endpoints.filter((endpoint) => !endpoint.disabled);
   const deliveries = endpoints.map((endpoint) => {
     const log = logger.child({ component: 'delivery', endpoint: endpoint.name });
     if (endpoint.tls.insecureSkipVerify) log.warn('tls.insecureSkipVerify is set: the server certificate is not checked');
-    const sink = new HttpSink(endpoint, { userAgent: `herald/${VERSION}`, listener: stats, logger });
+    const sink = new HttpSink(endpoint, { userAgent: `herald/${VERSION}`, listener, logger });
     return new DeliveryWorker(endpoint, sink, {
       ...shared,
       concurrency: endpoint.concurrency ?? config.worker.concurrency,
-      expiryListener: stats,
+      expiryListener,
       logger: log,
     });
   });
@@ -58,6 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let closing: Promise<void> | undefined;
   return {
     endpoints: endpoints.map((endpoint) => endpoint.name),
+    running: () => fanOut.running() && deliveries.every((delivery) => delivery.running()),
     close: () =>
       (closing ??= (async () => {
         await Promise.all([fanOut.close(), ...deliveries.map((delivery) => delivery.close())]);

@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerBoard } from '@herald/board';
+import { redactUrl, type HeraldConfig } from '@herald/config';
+import { IngestMetrics, registerIngest } from '@herald/ingest';
+import { createProducer } from '@herald/producer';
+import { readFleetStatus, registerQueueDepth, startWorker } from '@herald/worker';
+import { debugVars } from './server/debug-vars.js';
+import { createProcessServer, type ReadinessCheck } from './server/process-server.js';
+import { VERSION } from './version.js';
+
+/** What a Herald process runs. `herald start` runs all three. */
+export type Role = 'ingest' | 'worker' | 'board';
+
+/** A running Herald process: its HTTP server, what it printed, and how to stop it. */
+export interface RunningRoles {
+  readonly app: FastifyInstance;
+  /** One line per role saying where it listens and what it delivers to; no secrets. */
+  readonly lines: string[];
+  /** Where the HTTP server listens. */
+  readonly url: string;
+  /** Stops taking work, finishes what is in flight, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the roles of a Herald process on one HTTP server (config `http.host`/`http.port`),
+ * which also serves /healthz, /readyz, /metrics and /debug/vars.
+ */
+export async function startRoles(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>): Promise<RunningRoles> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => {});
+  const endpointNames = config.endpoints.map((endpoint) => endpoint.name);
+  const readiness: ReadinessCheck[] = [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }];
+  const app = createProcessServer({
+    logger,
+    registry,
+    readiness,
+    bodyLimit: config.ingest.maxBodyBytes,
+    debugVars: async () =>
+      debugVars(config.endpoints, await readFleetStatus(redis, config.redis.prefix, endpointNames), {
+        herald: { version: VERSION, roles: [...roles] },
+      }),
+  });
+  const closeQueueDepth = registerQueueDepth(registry, redis, config.redis.prefix, endpointNames);
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    await app.close();
+    for (const close of closers) await close();
+    await closeQueueDepth();
+    redis.disconnect();
+  };
+  let lines: string[];
+  try {
+    lines = await startEach(config, logger, roles, { app, registry, readiness, closers });
+  } catch (error) {
+    await closeAll().catch(() => {});
+    throw error;
+  }
+  const base = lines.shift()!;
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    lines,
+    url: base,
+    close: () => (closing ??= closeAll()),
+  };
+}
+
+interface Shared {
+  readonly app: FastifyInstance;
+  readonly registry: Registry;
+  readonly readiness: ReadinessCheck[];
+  readonly closers: (() => Promise<void>)[];
+}
+
+/**
+ * Starts each role on the shared server, the board first (it refuses unsafe settings
+ * before anything else opens), then listens. Returns the server's URL, then one line
+ * per role.
+ */
+async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>, shared: Shared): Promise<string[]> {
+  const { app, registry, readiness, closers } = shared;
+  const lines: Array<(base: string) => string> = [];
+  if (roles.has('board')) {
+    const board = await registerBoard(app, {
+      redisUrl: config.redis.url,
+      prefix: config.redis.prefix,
+      endpoints: config.endpoints,
+      username: config.board.username,
+      password: config.board.password,
+      readOnly: config.board.readOnly,
+      host: config.http.host,
+      logger,
+    });
+    closers.push(() => board.close());
+    const auth = config.board.username === '' ? 'no login: loopback only' : `login as ${config.board.username}`;
+    lines.push((base) => `board: ${base}${board.basePath} (${auth}${config.board.readOnly ? ', read-only' : ''})`);
+  }
+  if (roles.has('ingest')) {
+    const producer = createProducer({ redis: config.redis.url, prefix: config.redis.prefix, logger });
+    await registerIngest(app, { sink: producer, token: config.ingest.token, maxBodyBytes: config.ingest.maxBodyBytes, listener: new IngestMetrics(registry) });
+    closers.push(() => producer.close());
+    const auth = config.ingest.token === '' ? 'no token required' : 'send Authorization: Bearer <ingest.token>';
+    lines.push((base) => `ingest: POST events to ${base}/events (${auth})`);
+  }
+  if (roles.has('worker')) {
+    const worker = await startWorker({ config, logger, lockDurationMs: config.worker.lockDurationMs, metrics: registry });
+    readiness.push({ name: 'worker', check: async () => worker.running() });
+    closers.unshift(() => worker.close());
+    const names = worker.endpoints.length === 0 ? 'no endpoints (add some to the config)' : worker.endpoints.join(', ');
+    lines.push(() => `worker: delivering to ${names} from ${redactUrl(config.redis.url)} (prefix "${config.redis.prefix}")`);
+  }
+  lines.push((base) => `health: ${base}/healthz, ${base}/readyz, ${base}/metrics, ${base}/debug/vars`);
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+  const base = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+  return [base, ...lines.map((line) => line(base))];
+}

@@ -1,0 +1,103 @@
+import { Queue } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Event } from '@herald/events';
+import { INGRESS_QUEUE } from '@herald/producer';
+import type { DeliveryListener } from './delivery-listener.js';
+import type { ExpiryListener } from './delivery-worker.js';
+import { endpointQueueName } from './endpoint-queue.js';
+
+/**
+ * DeliveryMetrics counts and times this process's delivery attempts per endpoint for
+ * Prometheus (sum them over the fleet in your queries). Sinks report to it through
+ * DeliveryListener and ExpiryListener; they never import it.
+ */
+export class DeliveryMetrics implements DeliveryListener, ExpiryListener {
+  readonly #events: Counter<'endpoint'>;
+  readonly #successes: Counter<'endpoint'>;
+  readonly #failures: Counter<'endpoint'>;
+  readonly #errors: Counter<'endpoint'>;
+  readonly #expired: Counter<'endpoint'>;
+  readonly #statuses: Counter<'endpoint' | 'code'>;
+  readonly #latency: Histogram<'endpoint' | 'outcome'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['endpoint'], registers });
+    this.#events = counter('herald_endpoint_events_total', 'Events handed to the endpoint, counting each attempt.');
+    this.#successes = counter('herald_endpoint_successes_total', 'Events delivered (2xx).');
+    this.#failures = counter('herald_endpoint_failures_total', 'Events answered with a non-2xx status.');
+    this.#errors = counter('herald_endpoint_errors_total', 'Events that got no answer: timeout, refused, reset, TLS.');
+    this.#expired = counter('herald_endpoint_expired_total', 'Events given up after maxage, waiting in the failed set for replay.');
+    this.#statuses = new Counter({ name: 'herald_endpoint_responses_total', help: 'Responses by status code.', labelNames: ['endpoint', 'code'], registers });
+    this.#latency = new Histogram({
+      name: 'herald_delivery_attempt_duration_seconds',
+      help: 'Time from the start of a delivery attempt to the status line or the error.',
+      labelNames: ['endpoint', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+  }
+
+  onSuccess(endpoint: string, events: readonly Event[], status: number, durationMs: number): void {
+    this.#attempt(endpoint, events, 'success', durationMs, status);
+    this.#successes.inc({ endpoint }, events.length);
+  }
+
+  onFailure(endpoint: string, events: readonly Event[], status: number, durationMs: number): void {
+    this.#attempt(endpoint, events, 'failure', durationMs, status);
+    this.#failures.inc({ endpoint }, events.length);
+  }
+
+  onError(endpoint: string, events: readonly Event[], _error: Error, durationMs: number): void {
+    this.#attempt(endpoint, events, 'error', durationMs);
+    this.#errors.inc({ endpoint }, events.length);
+  }
+
+  onExpired(endpoint: string, events: readonly Event[]): void {
+    this.#expired.inc({ endpoint }, events.length);
+  }
+
+  #attempt(endpoint: string, events: readonly Event[], outcome: string, durationMs: number, status?: number): void {
+    this.#events.inc({ endpoint }, events.length);
+    if (status !== undefined) this.#statuses.inc({ endpoint, code: String(status) }, events.length);
+    this.#latency.observe({ endpoint, outcome }, durationMs / 1000);
+  }
+}
+
+/** Job states reported as queue depth. */
+export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized', 'paused'] as const;
+
+/**
+ * Registers `herald_queue_jobs{queue, state}`, read from Redis at each scrape: the depth
+ * of the ingress queue and of every endpoint's queue (the fleet's, not this process's).
+ * Queue handles are made at the first scrape (closing a BullMQ queue whose shared
+ * connection never connected raises an unhandled error). Returns a function that closes them.
+ */
+export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, prefix: string, endpoints: readonly string[]): () => Promise<void> {
+  const names = [INGRESS_QUEUE, ...endpoints.map(endpointQueueName)];
+  let queues: Queue[] = [];
+  const open = () => {
+    if (queues.length === 0) {
+      queues = names.map((name) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true }));
+      for (const queue of queues) queue.on('error', () => {});
+    }
+    return queues;
+  };
+  new Gauge({
+    name: 'herald_queue_jobs',
+    help: 'Jobs in each Herald queue by state, fleet-wide.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await Promise.all(open().map((queue) => queue.getJobCounts(...QUEUE_STATES)));
+      counts.forEach((count, index) => {
+        for (const state of QUEUE_STATES) this.set({ queue: names[index]!, state }, count[state] ?? 0);
+      });
+    },
+  });
+  return async () => {
+    await Promise.all(queues.map((queue) => queue.close()));
+  };
+}
