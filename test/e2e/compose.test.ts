@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { ConfigError, loadConfig } from '@herald/config';
+
+// The deployment files an operator starts from: docker-compose.yml, docs/deploy/*.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEPLOY = join(ROOT, 'docs', 'deploy');
+const KUBERNETES = join(DEPLOY, 'kubernetes');
+
+type Service = {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  deploy?: { replicas?: number };
+};
+
+function onPath(command: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    try {
+      return readdirSync(dir).includes(command);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The environment without HERALD_* variables, so compose substitutes the file's defaults. */
+function envWithoutHerald(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HERALD_')));
+}
+
+const hasCompose = onPath('docker-compose');
+const dir = mkdtempSync(join(tmpdir(), 'herald-deploy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!hasCompose)('docker-compose.yml (needs docker-compose on PATH; skipped without it)', () => {
+  let resolved: { services: Record<string, Service> } | undefined;
+  /** What `docker-compose config` prints (it throws on a non-zero exit), parsed once. */
+  const config = () => {
+    resolved ??= parse(
+      execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+        cwd: ROOT,
+        env: envWithoutHerald(),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as { services: Record<string, Service> };
+    return resolved;
+  };
+
+  it('is accepted by docker-compose config and defines every service', () => {
+    const { services } = config();
+    expect(Object.keys(services).sort()).toEqual(['board', 'ingest', 'receiver', 'redis', 'registry', 'worker']);
+  });
+
+  it('runs redis with an append-only file, fsync every second and no eviction', () => {
+    const command = config().services['redis']!.command!.join(' ');
+    expect(command).toContain('--appendonly yes');
+    expect(command).toContain('--appendfsync everysec');
+    expect(command).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('keeps two worker replicas', () => {
+    expect(config().services['worker']!.deploy?.replicas).toBe(2);
+  });
+
+  it('runs each herald role from the same image', () => {
+    const { services } = config();
+    for (const [name, command] of [['ingest', 'ingest'], ['worker', 'worker'], ['board', 'board'], ['receiver', 'receiver']]) {
+      expect(services[name]!.image).toBe('herald:dev');
+      expect(services[name]!.command![0]).toBe(command);
+    }
+  });
+
+  it('wires the registry to ingest with the ingest token', () => {
+    const { services } = config();
+    const registryVolumes = services['registry']!.volumes!;
+    expect(registryVolumes.some((volume) => volume.includes('docs/deploy/registry-config.yml:/etc/docker/registry/config.yml'))).toBe(true);
+
+    const token = services['ingest']!.environment!['HERALD_INGEST_TOKEN'];
+    expect(token).toBe('change-me');
+    const registry = parse(readFileSync(join(DEPLOY, 'registry-config.yml'), 'utf8')) as {
+      notifications: { endpoints: { url: string; headers: Record<string, string[]> }[] };
+    };
+    const endpoint = registry.notifications.endpoints.find((e) => e.url === 'http://ingest:8420/events');
+    expect(endpoint).toBeDefined();
+    expect(endpoint!.headers['Authorization']).toEqual([`Bearer ${token}`]);
+  });
+
+  it('gives herald a config its own loader accepts, delivering signed to the receiver', () => {
+    const { services } = config();
+    const file = join(DEPLOY, 'herald.compose.yaml');
+    for (const name of ['ingest', 'worker', 'board']) {
+      expect(services[name]!.environment!['HERALD_CONFIG']).toBe('/etc/herald/herald.yaml');
+      expect(services[name]!.volumes!.some((volume) => volume.endsWith('docs/deploy/herald.compose.yaml:/etc/herald/herald.yaml:ro'))).toBe(true);
+    }
+    const herald = loadConfig({ file, env: {} });
+    expect(herald.redis.url).toBe('redis://redis:6379');
+    const receiver = herald.endpoints.find((endpoint) => endpoint.url === 'http://receiver:9000/hook');
+    expect(receiver).toBeDefined();
+    expect(receiver!.secrets).toHaveLength(1);
+    // The receiver checks signatures with the very secret the workers sign with.
+    const command = services['receiver']!.command!;
+    expect(command[command.indexOf('--secret') + 1]).toBe(receiver!.secrets[0]);
+  });
+
+  it('gives a registry config whose notifications block herald reads as well', () => {
+    const herald = loadConfig({ file: join(DEPLOY, 'registry-config.yml'), env: {} });
+    expect(herald.source.registryConfig).toBe(true);
+    expect(herald.endpoints.map((endpoint) => endpoint.url)).toEqual(['http://ingest:8420/events']);
+  });
+});
+
+describe('kubernetes manifests', () => {
+  const files = readdirSync(KUBERNETES).filter((name) => /\.ya?ml$/.test(name)).sort();
+  type Manifest = {
+    apiVersion?: string;
+    kind?: string;
+    metadata?: { name?: string };
+    data?: Record<string, string>;
+    stringData?: Record<string, string>;
+    spec?: { replicas?: number; template?: { spec?: { terminationGracePeriodSeconds?: number } } };
+  };
+  const manifests = (): Manifest[] =>
+    files.flatMap((name) => parseAllDocuments(readFileSync(join(KUBERNETES, name), 'utf8')).map((document) => document.toJS() as Manifest));
+  const find = (kind: string, name: string) => manifests().find((m) => m.kind === kind && m.metadata?.name === name);
+
+  it('parses every YAML file and names each object', () => {
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) {
+      const documents = parseAllDocuments(readFileSync(join(KUBERNETES, name), 'utf8'));
+      expect(documents.length, `${name} holds at least one document`).toBeGreaterThan(0);
+      for (const document of documents) {
+        expect(document.errors, name).toEqual([]);
+        const manifest = document.toJS() as Manifest;
+        expect(manifest?.apiVersion, name).toBeTruthy();
+        expect(manifest?.kind, name).toBeTruthy();
+        expect(manifest?.metadata?.name, name).toBeTruthy();
+      }
+    }
+  });
+
+  it('describes the fleet: namespace, secret, config, redis, ingest, workers, board', () => {
+    const kinds = manifests().map((m) => `${m.kind}/${m.metadata?.name}`);
+    for (const expected of [
+      'Namespace/herald',
+      'Secret/herald',
+      'ConfigMap/herald-config',
+      'StatefulSet/redis',
+      'Service/redis',
+      'Deployment/ingest',
+      'Service/ingest',
+      'Deployment/worker',
+      'Deployment/board',
+      'Service/board',
+    ]) {
+      expect(kinds).toContain(expected);
+    }
+    expect(find('Deployment', 'ingest')!.spec!.replicas).toBe(2);
+    expect(find('Deployment', 'worker')!.spec!.replicas).toBe(3);
+  });
+
+  it('gives workers more time to stop than any endpoint timeout herald accepts', () => {
+    const herald = parse(find('ConfigMap', 'herald-config')!.data!['herald.yaml']!) as { worker: { lockDurationMs: number } };
+    const longestTimeoutSeconds = herald.worker.lockDurationMs / 2 / 1000;
+    expect(find('Deployment', 'worker')!.spec!.template!.spec!.terminationGracePeriodSeconds).toBeGreaterThan(longestTimeoutSeconds);
+  });
+
+  it('has a config and endpoints herald accepts once the placeholder secret is replaced', () => {
+    const file = join(dir, 'herald.yaml');
+    writeFileSync(file, find('ConfigMap', 'herald-config')!.data!['herald.yaml']!);
+    const endpoints = find('Secret', 'herald')!.stringData!['endpoints.json']!;
+
+    // The placeholder is refused, naming the key, so nobody runs with it by mistake.
+    const refused = (() => {
+      try {
+        loadConfig({ file, env: { HERALD_ENDPOINTS: endpoints } });
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems.map((problem) => problem.key)).toEqual(['HERALD_ENDPOINTS[0].secret']);
+
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const filled = endpoints.replace(/whsec_REPLACE_ME\w*/, secret);
+    const herald = loadConfig({ file, env: { HERALD_ENDPOINTS: filled } });
+    expect(herald.http.host).toBe('0.0.0.0');
+    expect(herald.endpoints[0]!.secrets).toEqual([secret]);
+  });
+});
