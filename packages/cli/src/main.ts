@@ -1,7 +1,10 @@
 import { configCheck, CONFIG_CHECK_HELP } from './commands/config-check.js';
 import { start, START_HELP } from './commands/start.js';
 import { board, BOARD_HELP, ingest, INGEST_HELP, worker, WORKER_HELP } from './commands/role-command.js';
+import { ping, PING_HELP } from './commands/ping.js';
 import { receiver, RECEIVER_HELP } from './commands/receiver.js';
+import { replay, REPLAY_HELP } from './commands/replay.js';
+import { status, STATUS_HELP } from './commands/status.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { UsageError, type CommandIo } from './io.js';
 import { VERSION } from './version.js';
@@ -16,6 +19,9 @@ Commands:
   ingest          run the HTTP gateway registries POST events to
   worker          deliver events to the endpoints (run any number)
   board           serve Bull Board over Herald's queues
+  status          show each endpoint's pending, failed and delivered counts
+  replay          re-drive failed deliveries
+  ping            send one test event straight to an endpoint
   receiver        run an example webhook endpoint that logs what it gets
   config check    check a config file and print what it configures
 
@@ -36,6 +42,9 @@ const COMMANDS: Record<string, Command> = {
   ingest: { run: ingest, help: INGEST_HELP },
   board: { run: board, help: BOARD_HELP },
   receiver: { run: receiver, help: RECEIVER_HELP },
+  status: { run: status, help: STATUS_HELP },
+  replay: { run: replay, help: REPLAY_HELP },
+  ping: { run: ping, help: PING_HELP },
   'config check': { run: configCheck, help: CONFIG_CHECK_HELP },
 };
 

@@ -31,3 +31,5 @@ export { startWorker } from './worker.js';
 export type { RunningWorker, WorkerOptions } from './worker.js';
 export { readFleetStatus } from './fleet-status.js';
 export type { EndpointStatus } from './fleet-status.js';
+export { replayFailed } from './replay.js';
+export type { ReplayOptions } from './replay.js';

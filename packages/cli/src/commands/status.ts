@@ -1,0 +1,54 @@
+import { Redis } from 'ioredis';
+import { redactUrl } from '@herald/config';
+import { readFleetStatus } from '@herald/worker';
+import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
+
+export const STATUS_HELP = `Usage: herald status [--config FILE] [--json]
+
+Shows each endpoint as the whole fleet sees it, from Redis: deliveries pending
+(waiting, retrying, in flight), failed (given up, see herald replay), and the
+counters of attempts: events, successes, failures (non-2xx), errors (no answer).
+
+Options:
+  -c, --config FILE   config file (default: $HERALD_CONFIG, else defaults only)
+      --json          print JSON instead of a table
+  -h, --help          show this help
+`;
+
+/** `herald status`: one line per endpoint. */
+export async function status(args: string[], io: CommandIo): Promise<number> {
+  const values = parseOptions(args, { ...COMMON_OPTIONS, json: { type: 'boolean' } });
+  if (values.help) {
+    io.stdout.write(STATUS_HELP);
+    return EXIT_OK;
+  }
+  const config = loadCommandConfig(values.config, io);
+  if (config === undefined) return EXIT_USAGE;
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    const fleet = await readFleetStatus(redis, config.redis.prefix, config.endpoints.map((endpoint) => endpoint.name));
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(fleet, null, 2)}\n`);
+      return EXIT_OK;
+    }
+    const rows = [['endpoint', 'pending', 'failed', 'events', 'successes', 'failures', 'errors', 'statuses']];
+    for (const entry of fleet) {
+      const c = entry.counters;
+      const statuses = Object.entries(c.Statuses).map(([line, n]) => `${line.split(' ')[0]}:${n}`).join(' ') || '-';
+      rows.push([entry.name, entry.pending, entry.failed, c.Events, c.Successes, c.Failures, c.Errors, statuses].map(String));
+    }
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
+    for (const row of rows) io.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    io.stderr.write(`herald: cannot read status from ${redactUrl(config.redis.url)}: ${(error as Error).message}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    redis.disconnect();
+  }
+}

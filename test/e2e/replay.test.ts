@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProducer } from '@herald/producer';
+import { HeraldProcess } from '../helpers/herald-process.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const BIN = fileURLToPath(new URL('../../packages/cli/bin/herald.js', import.meta.url));
+const prefix = testPrefix();
+let receiver: WebhookReceiver;
+let worker: HeraldProcess;
+let env: Record<string, string>;
+
+/** Runs a herald command without blocking this process, whose receiver must keep answering. */
+function herald(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  receiver = await WebhookReceiver.start();
+  receiver.reply = () => ({ status: 500 });
+  env = {
+    HERALD_REDIS_URL: REDIS_URL,
+    HERALD_REDIS_PREFIX: prefix,
+    HERALD_HTTP_PORT: '0',
+    HERALD_LOG_LEVEL: 'warn',
+    HERALD_ENDPOINTS: JSON.stringify([
+      { name: 'flaky', url: receiver.url, backoff: '200ms', maxage: '1s' },
+      { name: 'closed', url: 'http://127.0.0.1:9/hook', disabled: true },
+    ]),
+  };
+  worker = new HeraldProcess(['worker'], env);
+  await worker.waitFor('worker: delivering to flaky');
+});
+
+afterAll(async () => {
+  await worker.stop();
+  await receiver.close();
+  await deleteKeys(REDIS_URL, prefix);
+});
+
+describe('herald status, replay and ping', () => {
+  it('shows a delivery given up after maxage, replays it, and it is delivered', async () => {
+    const producer = createProducer({ redis: REDIS_URL, prefix });
+    await producer.write({ id: 'replay-1', timestamp: new Date().toISOString(), action: 'push', target: { repository: 'demo/app' } });
+    await producer.close();
+    const deadline = Date.now() + 15_000;
+    let status = await herald(['status', '--json']);
+    while (!status.stdout.includes('"failed": 1') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = await herald(['status', '--json']);
+    }
+    const flaky = (JSON.parse(status.stdout) as { name: string; failed: number; pending: number }[]).find((entry) => entry.name === 'flaky');
+    expect(flaky).toMatchObject({ failed: 1, pending: 0 });
+    const table = await herald(['status']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^flaky\s+0\s+1\s+\d+\s+0\s+\d+\s+0\s+500:\d+$/m);
+
+    expect(await herald(['replay', '--dry-run'])).toMatchObject({ code: 0, stdout: expect.stringContaining('flaky: 1 failed would be replayed') });
+    receiver.reply = () => ({ status: 200 });
+    const replayed = await herald(['replay', '--endpoint', 'flaky']);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toContain('flaky: 1 failed replayed');
+    expect(replayed.stdout).toContain('replayed 1 in all');
+    await receiver.until(() => receiver.delivered.includes('replay-1'));
+    expect((await herald(['replay', '--dry-run'])).stdout).toContain('would replay 0 in all');
+  });
+
+  it('refuses to replay an endpoint that is not in the config', async () => {
+    const result = await herald(['replay', '--endpoint', 'nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no endpoint named "nope"');
+  });
+
+  it('pings an endpoint and says whether it took the test event', async () => {
+    receiver.reply = () => ({ status: 204 });
+    const ok = await herald(['ping', 'flaky']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^flaky: delivered \(204 in \d+ ms\)\n$/);
+    const refused = await herald(['ping', 'closed']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^closed: not delivered \(.*connection failed.*\)\n$/);
+    expect((await herald(['ping'])).code).toBe(2);
+  });
+});
