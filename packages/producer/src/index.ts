@@ -8,6 +8,7 @@ export {
   ENVELOPE_JOB,
   envelopeJobId,
   HERALD_BACKOFF,
+  heraldJobOptions,
   INGRESS_DEDUPE_WINDOW_MS,
   INGRESS_QUEUE,
   ingressJobOptions,

@@ -21,16 +21,25 @@ export const UNLIMITED_ATTEMPTS = 1_000_000_000;
 /** Herald's BullMQ backoff type; each worker's backoffStrategy computes the delay. */
 export const HERALD_BACKOFF = 'herald';
 
-/** Options of each ingress job: deduplicated by id, retried until fan-out succeeds, failures kept. */
-export function ingressJobOptions(jobId: string) {
+/**
+ * Options of every Herald job: the same id adds nothing for `dedupeWindowMs`, retried
+ * on Herald's schedule until it succeeds or its age runs out, completed jobs trimmed
+ * to the last 1,000, failed ones kept for replay.
+ */
+export function heraldJobOptions(jobId: string, dedupeWindowMs: number) {
   return {
     jobId,
-    deduplication: { id: jobId, ttl: INGRESS_DEDUPE_WINDOW_MS },
+    deduplication: { id: jobId, ttl: dedupeWindowMs },
     attempts: UNLIMITED_ATTEMPTS,
     backoff: { type: HERALD_BACKOFF },
     removeOnComplete: { count: 1000 },
     removeOnFail: false,
   };
+}
+
+/** Options of each ingress job. */
+export function ingressJobOptions(jobId: string) {
+  return heraldJobOptions(jobId, INGRESS_DEDUPE_WINDOW_MS);
 }
 
 /**

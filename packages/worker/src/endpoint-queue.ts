@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Event } from '@herald/events';
-import { HERALD_BACKOFF, UNLIMITED_ATTEMPTS } from '@herald/producer';
+import { heraldJobOptions } from '@herald/producer';
 
 /**
  * Each endpoint has its own BullMQ queue, so a dead endpoint backs up only its own.
@@ -36,12 +36,5 @@ export function deliveryJobId(envelopeJobId: string, endpoint: string): string {
 
 /** Options of each delivery job. Completed jobs are trimmed; failed ones are kept for replay. */
 export function deliveryJobOptions(jobId: string) {
-  return {
-    jobId,
-    deduplication: { id: jobId, ttl: FAN_OUT_DEDUPE_WINDOW_MS },
-    attempts: UNLIMITED_ATTEMPTS,
-    backoff: { type: HERALD_BACKOFF },
-    removeOnComplete: { count: 1000 },
-    removeOnFail: false,
-  };
+  return heraldJobOptions(jobId, FAN_OUT_DEDUPE_WINDOW_MS);
 }
