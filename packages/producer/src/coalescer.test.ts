@@ -69,7 +69,7 @@ describe('Coalescer withdrawal', () => {
       if (flushes.length === 1) await gate;
     }, 10);
     const controller = new AbortController();
-    const first = coalescer.submit(1, controller.signal);
+    const first = coalescer.submit(1);
     await Promise.resolve();
     const withdrawn = coalescer.submit(2, controller.signal);
     const kept = coalescer.submit(3);
@@ -78,5 +78,25 @@ describe('Coalescer withdrawal', () => {
     release();
     await Promise.all([first, kept]);
     expect(flushes).toStrictEqual([[1], [3]]);
+  });
+});
+
+describe('Coalescer deadlines', () => {
+  it('rejects at abort even while the item\'s batch is in flight, and goes on afterwards', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const flushes: number[][] = [];
+    const coalescer = new Coalescer<number>(async (items) => {
+      flushes.push(items);
+      if (flushes.length === 1) await gate;
+    }, 10);
+    const controller = new AbortController();
+    const stuck = coalescer.submit(1, controller.signal);
+    await Promise.resolve();
+    controller.abort(new Error('deadline'));
+    await expect(stuck).rejects.toThrow('deadline');
+    release();
+    await coalescer.submit(2);
+    expect(flushes).toStrictEqual([[1], [2]]);
   });
 });

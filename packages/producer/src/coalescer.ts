@@ -20,8 +20,9 @@ export class Coalescer<T> {
 
   /**
    * Resolves once the batch holding `item` is flushed; rejects with the flush's error.
-   * When `signal` aborts before the item's batch has started, the item is withdrawn
-   * and never flushed; once its batch has started, the outcome is the flush's.
+   * When `signal` aborts, the promise rejects with its reason at once: an item whose
+   * batch has not started is withdrawn and never flushed; one whose batch is in flight
+   * may still be committed by it (the caller cannot know, so it must be safe to retry).
    */
   submit(item: T, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -31,10 +32,8 @@ export class Coalescer<T> {
         'abort',
         () => {
           const index = this.#pending.indexOf(entry);
-          if (index >= 0) {
-            this.#pending.splice(index, 1);
-            reject(signal.reason);
-          }
+          if (index >= 0) this.#pending.splice(index, 1);
+          reject(signal.reason);
         },
         { once: true },
       );

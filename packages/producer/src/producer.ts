@@ -3,7 +3,7 @@ import type { Event, Sink, SourceRecord } from '@herald/events';
 import type { Logger } from 'pino';
 import { INGRESS_QUEUE } from './ingress-queue.js';
 import { QueueSink } from './queue-sink.js';
-import { openRedis, type RedisTarget } from './redis-target.js';
+import { openRedis, PRODUCER_REDIS_OPTIONS, type RedisTarget } from './redis-target.js';
 
 /** Options of createProducer. */
 export interface ProducerOptions {
@@ -56,7 +56,9 @@ class SourceSink implements Sink {
  * within `timeoutMs` with ProducerUnavailableError and succeed again when it returns.
  */
 export function createProducer(options: ProducerOptions): Producer {
-  const redis = openRedis(options.redis);
+  // Each Redis command also times out, so a Redis that accepts connections but stops
+  // answering cannot hold a batch forever.
+  const redis = openRedis(options.redis, { ...PRODUCER_REDIS_OPTIONS, commandTimeout: options.timeoutMs ?? 5000 });
   // No version check: BullMQ's INFO at init, if it fails once (Redis gone mid-handshake),
   // leaves the queue broken for good. Herald needs Redis >= 6.2, checked by the workers.
   const queue = new Queue(INGRESS_QUEUE, { connection: redis.client, prefix: options.prefix ?? 'herald', skipVersionCheck: true });

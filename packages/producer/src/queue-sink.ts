@@ -19,6 +19,8 @@ export interface QueueSinkOptions {
 interface Pending {
   readonly jobId: string;
   readonly events: Event[];
+  /** When the write gives up, in ms since the epoch. */
+  readonly deadline: number;
 }
 
 /**
@@ -59,10 +61,12 @@ export class QueueSink implements Sink {
   async write(...events: Event[]): Promise<void> {
     if (this.#closing !== undefined) throw new SinkClosedError('producer');
     parseEvents(events);
-    const pending: Pending = { jobId: envelopeJobId(events), events };
+    const pending: Pending = { jobId: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs };
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const write = this.#coalescer.submit(pending, signal).catch((error: unknown) => {
-      if (signal.aborted) throw this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError})`, error);
+      if (signal.aborted) {
+        throw this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError}); writing the same events again is safe`, error);
+      }
       throw error;
     });
     this.#inFlight.add(write);
@@ -89,7 +93,9 @@ export class QueueSink implements Sink {
   }
 
   async #enqueue(batch: Pending[]): Promise<void> {
-    await this.#whenConnected(AbortSignal.timeout(this.#timeoutMs));
+    // Wait for a connection no longer than the most urgent write in the batch may wait.
+    const deadline = Math.min(...batch.map((pending) => pending.deadline));
+    await this.#whenConnected(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
     try {
       await this.#queue.addBulk(
         batch.map(({ jobId, events }) => ({
