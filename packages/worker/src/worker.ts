@@ -59,10 +59,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const deliveries = endpoints.map((endpoint) => {
     const log = logger.child({ component: 'delivery', endpoint: endpoint.name });
     if (endpoint.tls.insecureSkipVerify) log.warn('tls.insecureSkipVerify is set: the server certificate is not checked');
-    const sink = new HttpSink(endpoint, { userAgent: `herald/${VERSION}`, listener, logger });
+    // The sink's socket pool must match the worker's concurrency, or requests queue for a socket.
+    const concurrency = endpoint.ordered ? 1 : (endpoint.concurrency ?? config.worker.concurrency);
+    const sink = new HttpSink({ ...endpoint, concurrency }, { userAgent: `herald/${VERSION}`, listener, logger });
     return new DeliveryWorker(endpoint, sink, {
       ...shared,
-      concurrency: endpoint.concurrency ?? config.worker.concurrency,
+      concurrency,
       expiryListener,
       logger: log,
     });
