@@ -17,6 +17,7 @@ export type { EventsMediaType } from './media-type.js';
 export { EnvelopeValidationError, HeraldError, SinkClosedError } from './errors.js';
 export type { ValidationProblem } from './errors.js';
 export {
+  MAX_EVENT_DEPTH,
   MAX_LISTED_PROBLEMS,
   parseEnvelope,
   parseEvents,

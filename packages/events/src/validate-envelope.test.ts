@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EnvelopeValidationError } from './errors.js';
 import {
+  MAX_EVENT_DEPTH,
   MAX_LISTED_PROBLEMS,
   parseEnvelope,
   parseEvents,
@@ -129,6 +130,16 @@ describe('validateEnvelope', () => {
       path: '$',
       reason: `has ${(MAX_LISTED_PROBLEMS + 5) * 4 - MAX_LISTED_PROBLEMS} more problems not listed`,
     });
+  });
+
+  it('refuses an event nested deeper than MAX_EVENT_DEPTH, naming where, without overflowing', () => {
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let n = 0; n < 10_000; n += 1) deep = (deep['x'] = {}) as Record<string, unknown>;
+    const problems = validateEnvelope({ events: [{ ...validEvent(), meta: root }] });
+    expect(problems).toStrictEqual([{ path: `events[0].meta${'.x'.repeat(MAX_EVENT_DEPTH - 1)}`, reason: `must not nest deeper than ${MAX_EVENT_DEPTH} levels` }]);
+    const shallow = { ...validEvent(), meta: { a: [{ b: { c: 1 } }] } };
+    expect(validateEnvelope({ events: [shallow] })).toStrictEqual([]);
   });
 
   it('does not modify what it checks', () => {

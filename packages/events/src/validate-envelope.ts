@@ -158,13 +158,38 @@ const event = record(
   ['id', 'timestamp', 'action', 'target'],
 );
 
+/**
+ * Deepest nesting accepted inside an event, unknown fields included. Registries nest a
+ * few levels; a value nested thousands deep cannot even be serialized again (stack
+ * overflow), so it is refused here, by path, instead of failing later as a Redis error.
+ */
+export const MAX_EVENT_DEPTH = 32;
+
+/** Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH; walks without recursion. */
+function checkDepth(value: unknown, path: string, problems: Problems): void {
+  const stack: [unknown, string, number][] = [[value, path, 0]];
+  while (stack.length > 0) {
+    const [node, at, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= MAX_EVENT_DEPTH) {
+      problems.add(at, `must not nest deeper than ${MAX_EVENT_DEPTH} levels`);
+      return;
+    }
+    if (Array.isArray(node)) node.forEach((item, index) => stack.push([item, child(at, index), depth + 1]));
+    else for (const [key, item] of Object.entries(node)) stack.push([item, child(at, key), depth + 1]);
+  }
+}
+
 function checkEventList(value: unknown, path: string, problems: Problems): void {
   if (!Array.isArray(value)) {
     problems.add(path, `must be an array of events, not ${describe(value)}`);
   } else if (value.length === 0) {
     problems.add(path, 'must contain at least one event');
   } else {
-    value.forEach((element, index) => event(element, child(path, index), problems));
+    value.forEach((element, index) => {
+      checkDepth(element, child(path, index), problems);
+      event(element, child(path, index), problems);
+    });
   }
 }
 

@@ -34,6 +34,9 @@ export function heraldJobOptions(jobId: string, dedupeWindowMs: number) {
     backoff: { type: HERALD_BACKOFF },
     removeOnComplete: { count: 1000 },
     removeOnFail: false,
+    // BullMQ appends each failed attempt's stack to the job; a dead endpoint retried
+    // for days would grow Redis by ~450 bytes per attempt per pending delivery.
+    stackTraceLimit: 0,
   };
 }
 

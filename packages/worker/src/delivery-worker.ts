@@ -5,6 +5,7 @@ import { UNLIMITED_ATTEMPTS } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
+import { EndpointRequestError, EndpointResponseError } from './endpoint-errors.js';
 import { endpointQueueName, type DeliveryJobData } from './endpoint-queue.js';
 import { workerConnection } from './redis-connection.js';
 
@@ -29,6 +30,23 @@ export interface DeliveryWorkerOptions {
   logger: Logger;
 }
 
+/**
+ * Failures that say the endpoint as a whole is unwell (no answer, 5xx, 429, 408), as
+ * opposed to one event it refuses (other 4xx): only these trip the endpoint's breaker.
+ */
+function isEndpointWide(error: unknown): boolean {
+  if (error instanceof EndpointRequestError) return true;
+  if (error instanceof EndpointResponseError) return error.status >= 500 || error.status === 429 || error.status === 408;
+  return false;
+}
+
+/**
+ * BullMQ honours a queue's rate-limit key only when the worker has a limiter; this one
+ * never limits by count (the max is out of reach) and exists so that a pause set by
+ * one worker (`rateLimit`) holds for every worker of the fleet.
+ */
+const PAUSE_ONLY_LIMITER = { max: 1_000_000_000, duration: 1000 };
+
 function retryAfterOf(error: unknown): number | undefined {
   const value = (error as { retryAfterMs?: unknown })?.retryAfterMs;
   return typeof value === 'number' ? value : undefined;
@@ -49,6 +67,8 @@ export class DeliveryWorker {
   readonly #policy: RetryPolicy;
   readonly #log: Logger;
   readonly #expiryListener: ExpiryListener | undefined;
+  /** Endpoint-wide failures in a row in this process; at `threshold` the endpoint pauses. */
+  #failuresInARow = 0;
 
   constructor(endpoint: EndpointConfig, sink: Sink, options: DeliveryWorkerOptions) {
     this.#endpoint = endpoint;
@@ -67,6 +87,7 @@ export class DeliveryWorker {
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
       maxStalledCount: UNLIMITED_ATTEMPTS,
+      limiter: PAUSE_ONLY_LIMITER,
       autorun: false,
       settings: {
         backoffStrategy: (_attempts: number, _type?: string, error?: Error) =>
@@ -86,6 +107,7 @@ export class DeliveryWorker {
     const { events, acceptedAt } = job.data;
     try {
       await this.#sink.write(...events);
+      this.#failuresInARow = 0;
       this.#log.debug({ jobId: job.id, eventIds: events.map((e) => e.id) }, 'delivered');
     } catch (error) {
       // Ordered jobs go back to the head without counting a failed attempt; count starts instead.
@@ -105,6 +127,11 @@ export class DeliveryWorker {
       if (this.#endpoint.ordered) {
         await this.#worker.rateLimit(delayMs);
         throw Worker.RateLimitError();
+      }
+      // Like distribution's breaker: after `threshold` endpoint-wide failures in a row, the
+      // whole endpoint waits out the backoff instead of every pending job trying on its own.
+      if (isEndpointWide(error) && (this.#failuresInARow += 1) >= this.#endpoint.threshold) {
+        await this.#worker.rateLimit(delayMs);
       }
       throw new DeliveryRetryError(this.#endpoint.name, delayMs, error);
     }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -21,6 +22,15 @@ export interface ProcessServerOptions {
   /** Largest request body any route accepts, in bytes. @defaultValue 1048576 */
   bodyLimit?: number;
 }
+
+/** Longest time a client may take to send a whole request, in ms. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+/** Longest time a client may take to send the request headers, in ms. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** How often Node checks requests against those limits, in ms (its default is 30 s). */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 2000;
 
 /** How long one readiness check may take, in ms. */
 const CHECK_TIMEOUT_MS = 2000;
@@ -47,6 +57,13 @@ export function createProcessServer(options: ProcessServerOptions): FastifyInsta
     // Herald logs what matters per route; no line per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
+    // A request whose body stops arriving is cut after this long instead of being held,
+    // bytes and all, forever (fastify's default is no limit).
+    serverFactory: (handler) =>
+      createServer(
+        { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+        handler,
+      ),
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
