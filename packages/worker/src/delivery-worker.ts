@@ -31,12 +31,12 @@ export interface DeliveryWorkerOptions {
 }
 
 /**
- * Failures that say the endpoint as a whole is unwell (no answer, 5xx, 429, 408), as
- * opposed to one event it refuses (other 4xx): only these trip the endpoint's breaker.
+ * Failures that say the endpoint as a whole is unwell (no answer, 3xx, 5xx, 429, 408),
+ * as opposed to one event it refuses (other 4xx): only these trip the endpoint's breaker.
  */
 function isEndpointWide(error: unknown): boolean {
   if (error instanceof EndpointRequestError) return true;
-  if (error instanceof EndpointResponseError) return error.status >= 500 || error.status === 429 || error.status === 408;
+  if (error instanceof EndpointResponseError) return error.status < 400 || error.status >= 500 || error.status === 429 || error.status === 408;
   return false;
 }
 
