@@ -1,3 +1,4 @@
 export { registerBoard } from './board.js';
 export type { Board } from './board.js';
 export type { BoardOptions } from './board-options.js';
+export { isLoopbackHost } from './loopback.js';

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { isLoopbackHost } from '@herald/board';
 
 /** Whether a Redis answers PING at `url` within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
@@ -24,10 +25,6 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
-}
-
 /**
  * Starts a redis-server on the host and port of `url` with its data (AOF, fsync every
  * second) in `dir`, when the URL points at this machine and redis-server is on PATH.
@@ -35,7 +32,7 @@ function isLoopback(host: string): boolean {
  */
 export async function startLocalRedis(url: string, dir = '.herald/redis'): Promise<LocalRedis | undefined> {
   const parsed = new URL(url);
-  if (!isLoopback(parsed.hostname)) return undefined;
+  if (!isLoopbackHost(parsed.hostname)) return undefined;
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
   const path = resolve(dir);
   mkdirSync(path, { recursive: true });

@@ -54,20 +54,19 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
     await closeQueueDepth();
     redis.disconnect();
   };
-  let lines: string[];
+  let started: { base: string; lines: string[] };
   try {
-    lines = await startEach(config, logger, roles, { app, registry, readiness, closers });
+    started = await startEach(config, logger, roles, { app, registry, readiness, closers });
   } catch (error) {
     await closeAll().catch(() => {});
     throw error;
   }
-  const base = lines.shift()!;
 
   let closing: Promise<void> | undefined;
   return {
     app,
-    lines,
-    url: base,
+    lines: started.lines,
+    url: started.base,
     close: () => (closing ??= closeAll()),
   };
 }
@@ -81,10 +80,9 @@ interface Shared {
 
 /**
  * Starts each role on the shared server, the board first (it refuses unsafe settings
- * before anything else opens), then listens. Returns the server's URL, then one line
- * per role.
+ * before anything else opens), then listens. Returns the server's URL and one line per role.
  */
-async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>, shared: Shared): Promise<string[]> {
+async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>, shared: Shared): Promise<{ base: string; lines: string[] }> {
   const { app, registry, readiness, closers } = shared;
   const lines: Array<(base: string) => string> = [];
   if (roles.has('board')) {
@@ -121,5 +119,5 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   const base = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
-  return [base, ...lines.map((line) => line(base))];
+  return { base, lines: lines.map((line) => line(base)) };
 }

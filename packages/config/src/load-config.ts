@@ -3,6 +3,7 @@ import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { readEndpoints, type EndpointConfig } from './endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { isRecord } from './field-readers.js';
 import { schema, type LogLevel } from './schema.js';
 
 /** Where to read the configuration from. */
@@ -28,10 +29,6 @@ export interface HeraldConfig {
     /** The file was a registry config.yml; only its `notifications.endpoints` was read. */
     readonly registryConfig: boolean;
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads a YAML or JSON file; errors name the line and column, never the text (it may hold a secret). */

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@herald/board';
 import type { HeraldConfig } from '@herald/config';
 import { redactUrl } from '@herald/config';
 import type { Logger } from 'pino';
@@ -55,7 +56,7 @@ export async function start(args: string[], io: CommandIo): Promise<number> {
   const receiverEndpoint = values.receiver === undefined ? undefined : config.endpoints.find((endpoint) => endpoint.name === values.receiver);
   if (values.receiver !== undefined) {
     const url = receiverEndpoint === undefined ? undefined : new URL(receiverEndpoint.url);
-    if (url === undefined || url.protocol !== 'http:' || !/^(127\.|localhost$|\[::1\]$)/.test(url.hostname)) {
+    if (url === undefined || url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
       io.stderr.write(`herald: --receiver ${values.receiver}: no endpoint of that name with a loopback http URL in the config\n`);
       return EXIT_USAGE;
     }
