@@ -6,7 +6,7 @@ import { ingestRate, type IngestResult } from './ingest-scenario.js';
 import { measured, medianRun, repeat, round, type Measured } from './measured.js';
 import { pendingMemory, type PendingMemory } from './memory-scenario.js';
 import type { PipelineSettings, System } from './pipeline.js';
-import { producerRate } from './producer-scenario.js';
+import { producerRate, queueAddRate } from './producer-scenario.js';
 import type { ReceiverProcess } from './receiver-process.js';
 import { RedisProbe } from './redis-probe.js';
 
@@ -20,6 +20,8 @@ export type Persistence = keyof typeof PERSISTENCE;
 /** One cell of the end-to-end throughput table, both systems, medians of the repetitions. */
 export interface ThroughputCell {
   redis: Persistence;
+  /** Deliveries in flight per endpoint per worker process, both systems. */
+  concurrency: number;
   workers: number;
   endpoints: number;
   herald: SaturationSummary;
@@ -56,7 +58,8 @@ export interface LatencySummaryRow {
 
 /** Every figure of one run, by section of the issue. */
 export interface Measurements {
-  producer: Partial<Record<Persistence, { oneWriter: Measured; writers64: Measured }>>;
+  /** Herald's producer, and the baseline's `Queue.add`, by 1 awaiting writer and by 64. */
+  producer: Partial<Record<Persistence, { oneWriter: Measured; writers64: Measured; baselineOneWriter: Measured; baselineWriters64: Measured }>>;
   ingest: Partial<Record<Persistence, { envelopesPerS: Measured; p50Ms: number; p99Ms: number; refused: number }>>;
   throughput: ThroughputCell[];
   latency: { workers: number; rate: number; seconds: number; herald: LatencySummaryRow; baseline: LatencySummaryRow }[];
@@ -112,11 +115,11 @@ interface Bench {
 }
 
 const endpointsOf = (bench: Bench, count: number) => Array.from({ length: count }, (_, n) => bench.receiver.url(n));
-const settingsOf = (bench: Bench, workers: number, endpoints: number): PipelineSettings => ({
+const settingsOf = (bench: Bench, workers: number, endpoints: number, concurrency = bench.plan.concurrency): PipelineSettings => ({
   redisUrl: bench.url,
   workers,
   endpoints: endpointsOf(bench, endpoints),
-  concurrency: bench.plan.concurrency,
+  concurrency,
 });
 
 async function measureRedisLimits(bench: Bench): Promise<void> {
@@ -142,10 +145,20 @@ async function measureHttpLimit(bench: Bench): Promise<void> {
 
 async function measureProducer(bench: Bench): Promise<void> {
   const { producerEvents, repetitions } = bench.plan;
-  const oneWriter = await repeat(repetitions, () => producerRate(bench.url, 1, producerEvents.one));
-  const writers64 = await repeat(repetitions, () => producerRate(bench.url, 64, producerEvents.many));
-  bench.into.producer[bench.persistence] = { oneWriter, writers64 };
-  bench.log(`  producer: 1 writer ${Math.round(oneWriter.median)}/s, 64 writers ${Math.round(writers64.median)}/s`);
+  const runs = { herald1: [] as number[], herald64: [] as number[], baseline1: [] as number[], baseline64: [] as number[] };
+  for (let run = 0; run < repetitions; run += 1) {
+    for (const system of order(run)) {
+      const rate = system === 'herald' ? producerRate : queueAddRate;
+      runs[`${system}1` as const].push(await rate(bench.url, 1, producerEvents.one));
+      runs[`${system}64` as const].push(await rate(bench.url, 64, producerEvents.many));
+    }
+  }
+  const figures = { oneWriter: measured(runs.herald1), writers64: measured(runs.herald64), baselineOneWriter: measured(runs.baseline1), baselineWriters64: measured(runs.baseline64) };
+  bench.into.producer[bench.persistence] = figures;
+  bench.log(
+    `  producer: 1 writer ${Math.round(figures.oneWriter.median)}/s (Queue.add ${Math.round(figures.baselineOneWriter.median)}/s), ` +
+      `64 writers ${Math.round(figures.writers64.median)}/s (Queue.add ${Math.round(figures.baselineWriters64.median)}/s)`,
+  );
 }
 
 async function measureIngest(bench: Bench): Promise<void> {
@@ -162,18 +175,18 @@ async function measureIngest(bench: Bench): Promise<void> {
   bench.log(`  ingest: ${Math.round(ingest.envelopesPerS.median)} envelopes/s`);
 }
 
-async function measureThroughput(bench: Bench, cells: [workers: number, endpoints: number][]): Promise<void> {
-  for (const [workers, endpoints] of cells) {
+async function measureThroughput(bench: Bench, cells: [workers: number, endpoints: number, concurrency?: number][]): Promise<void> {
+  for (const [workers, endpoints, concurrency = bench.plan.concurrency] of cells) {
     const events = Math.round(bench.plan.saturationDeliveries / endpoints);
     const runs: Record<System, SaturationRun[]> = { herald: [], baseline: [] };
     for (let run = 0; run < bench.plan.repetitions; run += 1) {
-      for (const system of order(run)) runs[system].push(await saturate(system, settingsOf(bench, workers, endpoints), events, bench.receiver, bench.probe));
+      for (const system of order(run)) runs[system].push(await saturate(system, settingsOf(bench, workers, endpoints, concurrency), events, bench.receiver, bench.probe));
     }
     const herald = summarizeSaturation(runs.herald, events);
     const baseline = summarizeSaturation(runs.baseline, events);
     const ratio = round(herald.eventsPerS.median / baseline.eventsPerS.median);
-    bench.into.throughput.push({ redis: bench.persistence, workers, endpoints, herald, baseline, ratio });
-    bench.log(`  end to end ${workers}w × ${endpoints}e: herald ${Math.round(herald.eventsPerS.median)} events/s, baseline ${Math.round(baseline.eventsPerS.median)} events/s (${ratio}×)`);
+    bench.into.throughput.push({ redis: bench.persistence, concurrency, workers, endpoints, herald, baseline, ratio });
+    bench.log(`  end to end ${workers}w × ${endpoints}e, concurrency ${concurrency}: herald ${Math.round(herald.eventsPerS.median)} events/s, baseline ${Math.round(baseline.eventsPerS.median)} events/s (${ratio}×)`);
   }
 }
 
@@ -226,7 +239,7 @@ export async function measureOn(persistence: Persistence, plan: BenchPlan, recei
     if (wants('baselines') && full) await measureHttpLimit(bench);
     if (wants('producer')) await measureProducer(bench);
     if (wants('ingest')) await measureIngest(bench);
-    if (wants('throughput')) await measureThroughput(bench, full ? [[1, 1], [2, 1], [1, 4], [2, 4]] : [[1, 1]]);
+    if (wants('throughput')) await measureThroughput(bench, full ? [[1, 1], [1, 1, 64], [2, 1], [1, 4], [2, 4]] : [[1, 1]]);
     if (wants('latency') && full) await measureLatency(bench);
     if (wants('memory') && full) await measureMemory(bench);
     return version;

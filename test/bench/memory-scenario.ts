@@ -24,6 +24,7 @@ function kindOf(prefix: string, key: string): string {
   const colon = rest.indexOf(':');
   if (colon < 0) return 'other';
   const name = rest.slice(0, colon);
+  if (name === 'routes') return 'routes (per prefix)';
   const queue = name === 'events' ? 'ingress' : name.startsWith('endpoint.') ? 'endpoint' : name;
   const tail = rest.slice(colon + 1);
   if (queue === 'stats') return 'stats';
@@ -59,7 +60,7 @@ async function memoryByKind(url: string, prefix: string): Promise<Record<string,
 /**
  * Redis memory per pending delivery: one worker runs, but endpoint 0's deliveries are
  * stopped (its queue paused, as for an endpoint that is down), and `events` events are
- * accepted. Once fan-out has queued every delivery, used_memory's growth and the
+ * accepted. Once every delivery is queued, used_memory's growth and the
  * MEMORY USAGE of the run's keys are divided by the deliveries pending. Herald's
  * deduplication keys are counted: they live ten minutes after each accept.
  */
@@ -69,8 +70,7 @@ export async function pendingMemory(system: System, settings: PipelineSettings, 
   const queue = pipeline.deliveryQueue(0);
   try {
     await pipeline.start();
-    if (system === 'herald') await queue.pause();
-    else await pipeline.pause(); // the baseline has one queue: stopping the endpoint stops it.
+    await pipeline.pause(); // the baseline has one queue: stopping the endpoint stops it.
     await sleep(500);
     await probe.redis.call('MEMORY', 'PURGE');
     const before = (await probe.snapshot()).usedMemory;
@@ -88,7 +88,6 @@ export async function pendingMemory(system: System, settings: PipelineSettings, 
       if (Date.now() > deadline) throw new Error(`only ${queued} of ${events} deliveries queued`);
       await sleep(250);
     }
-    // Let fan-out's last acknowledgements land (the ingress queue's completed list is trimmed to 1,000).
     await sleep(1000);
     await probe.redis.call('MEMORY', 'PURGE');
     const after = (await probe.snapshot()).usedMemory;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Event } from '@herald/events';
-import { createProducer, INGRESS_QUEUE, type Producer } from '@herald/producer';
-import { endpointQueueName } from '@herald/worker';
+import { createProducer, endpointQueueName, INGRESS_QUEUE, type Producer } from '@herald/producer';
 import { deleteKeys } from '../helpers/redis-keys.js';
 import { BASELINE_JOB_OPTIONS, BASELINE_QUEUE, startBaselineWorker } from './baseline-pipeline.js';
 import { endpointName, startHeraldWorkers, stopAll } from './herald-fleet.js';
@@ -27,14 +26,17 @@ export interface PipelineSettings {
 
 /**
  * One system under test, running under a key prefix of its own: its worker processes,
- * the client that accepts events (Herald's producer, or `Queue.add`), and a handle on
- * the queue events enter, to pause it while a backlog is written.
+ * the client that accepts events (Herald's producer, or `Queue.add`), and handles on the
+ * queues accepted events wait in (Herald: each endpoint's; the baseline: its only one),
+ * to pause them while a backlog is written.
  */
 export class Pipeline {
   readonly system: System;
   readonly prefix = `bench-${randomUUID().slice(0, 8)}`;
   readonly #settings: PipelineSettings;
   readonly #ingress: Queue;
+  /** Where accepted events wait for delivery: Herald's endpoint queues, or the baseline's one queue. */
+  readonly #waiting: Queue[];
   readonly #producer: Producer | undefined;
   #processes: NodeProcess[] = [];
 
@@ -44,15 +46,17 @@ export class Pipeline {
     const connection = { url: settings.redisUrl, maxRetriesPerRequest: null };
     this.#ingress = new Queue(system === 'herald' ? INGRESS_QUEUE : BASELINE_QUEUE, { connection, prefix: this.prefix });
     this.#producer = system === 'herald' ? createProducer({ redis: settings.redisUrl, prefix: this.prefix }) : undefined;
+    this.#waiting = system === 'herald' ? settings.endpoints.map((_, n) => this.deliveryQueue(n)) : [this.#ingress];
   }
 
   /** Starts the worker processes and waits until every one consumes. */
   async start(): Promise<void> {
     const { redisUrl, workers, endpoints, concurrency, nodeArgs } = this.#settings;
     await this.#ingress.waitUntilReady();
-    await this.#producer?.ready();
     if (this.system === 'herald') {
+      // The workers publish the routes; the producer reads them when it is ready.
       this.#processes = await startHeraldWorkers({ redisUrl, prefix: this.prefix, concurrency, endpoints, ...(nodeArgs ? { nodeArgs } : {}) }, workers);
+      await this.#producer!.ready();
     } else {
       this.#processes = await Promise.all(
         Array.from({ length: workers }, () => startBaselineWorker({ redisUrl, prefix: this.prefix, concurrency, endpoints, ...(nodeArgs ? { nodeArgs } : {}) })),
@@ -67,11 +71,11 @@ export class Pipeline {
 
   /** Stops (or lets go again) the consumption of accepted events, fleet-wide (BullMQ Queue.pause). */
   async pause(): Promise<void> {
-    await this.#ingress.pause();
+    await Promise.all(this.#waiting.map((queue) => queue.pause()));
   }
 
   async resume(): Promise<void> {
-    await this.#ingress.resume();
+    await Promise.all(this.#waiting.map((queue) => queue.resume()));
   }
 
   /** A queue handle on the queue endpoint n's deliveries wait in (Herald: the endpoint's own; baseline: the only one). */
@@ -90,7 +94,7 @@ export class Pipeline {
     await stopAll(this.#processes);
     this.#processes = [];
     await this.#producer?.close();
-    await this.#ingress.close();
+    await Promise.all([this.#ingress, ...this.#waiting].map((queue) => queue.close()));
     await deleteKeys(this.#settings.redisUrl, this.prefix);
   }
 }

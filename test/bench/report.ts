@@ -40,7 +40,7 @@ export function machine(redisVersion: string) {
 /** Herald ÷ baseline, and Herald ÷ the raw limits, for every pair the run measured. */
 export function ratios(m: Measurements): Record<string, number> {
   const r: Record<string, number> = {};
-  for (const cell of m.throughput) r[`endToEnd.${cell.redis}.${cell.workers}w${cell.endpoints}e.heraldOverBaseline`] = cell.ratio;
+  for (const cell of m.throughput) r[`endToEnd.${cell.redis}.${cell.workers}w${cell.endpoints}e.c${cell.concurrency}.heraldOverBaseline`] = cell.ratio;
   const cpu = m.throughput.find((cell) => cell.redis === 'none' && cell.workers === 1 && cell.endpoints === 1);
   if (cpu !== undefined) {
     r['workerCpuPerDelivery.1w1e.heraldOverBaseline'] = round(cpu.herald.workerCpuUsPerDelivery / cpu.baseline.workerCpuUsPerDelivery);
@@ -57,6 +57,8 @@ export function ratios(m: Measurements): Record<string, number> {
     const producer = m.producer[persistence];
     const redis = m.redis[persistence];
     if (producer !== undefined && redis !== undefined) {
+      r[`producer.${persistence}.oneWriterOverQueueAdd`] = round(producer.oneWriter.median / producer.baselineOneWriter.median);
+      r[`producer.${persistence}.writers64OverQueueAdd`] = round(producer.writers64.median / producer.baselineWriters64.median);
       r[`producer.${persistence}.oneWriterOverSerialRoundTrips`] = round(producer.oneWriter.median / redis.serialPerS.median);
       r[`producer.${persistence}.writers64OverPipelinedSet1Kb`] = round(producer.writers64.median / redis.pipelinedSet1KbPerS.median);
     }
@@ -66,29 +68,38 @@ export function ratios(m: Measurements): Record<string, number> {
   return r;
 }
 
-/** The issue's four targets, judged on this run. */
+/** The one-hop issue's targets (#10), judged on this run. */
 export function targets(m: Measurements): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const cells = m.throughput.filter((cell) => cell.redis === 'none');
-  if (cells.length > 0) {
-    const worst = cells.reduce((a, b) => (a.ratio <= b.ratio ? a : b));
+  const label = (cell: ThroughputCell) => `${cell.workers}w×${cell.endpoints}e c${cell.concurrency} ${cell.ratio}×`;
+  const one = cells.filter((cell) => cell.endpoints === 1);
+  if (one.length > 0) {
     checks.push({
-      target: 'end-to-end throughput ≥ 1.0× the hand-written BullMQ pipeline at equal concurrency',
-      measured: cells.map((cell) => `${cell.workers}w×${cell.endpoints}e ${cell.ratio}×`).join(', ') + ` (worst ${worst.ratio}×)`,
-      met: worst.ratio >= 1,
+      target: 'end to end ≥ 1.0× the hand-written BullMQ pipeline with 1 endpoint, at concurrency 10 and 64',
+      measured: one.map(label).join(', '),
+      met: one.every((cell) => cell.ratio >= 1),
+    });
+  }
+  const four = cells.filter((cell) => cell.endpoints === 4);
+  if (four.length > 0) {
+    checks.push({
+      target: 'end to end ≥ 0.9× the hand-written pipeline with 4 endpoints',
+      measured: four.map(label).join(', '),
+      met: four.every((cell) => cell.ratio >= 0.9),
     });
   }
   const atTarget = m.latency.filter((row) => row.rate === 1_000);
   if (atTarget.length > 0) {
     checks.push({
-      target: 'p99 enqueue→2xx ≤ 25 ms at 1,000 events/s offered (1 or 2 worker processes)',
-      measured: atTarget.map((row) => `${row.workers}w ${row.herald.p99.median} ms (baseline ${row.baseline.p99.median} ms)`).join(', '),
-      met: atTarget.some((row) => row.herald.p99.median <= 25),
+      target: 'p99 accepted → 2xx at 1,000 events/s ≤ 1.5× the baseline p99 of the same run, and ≤ 25 ms',
+      measured: atTarget.map((row) => `${row.workers}w ${row.herald.p99.median} ms vs ${row.baseline.p99.median} ms (${round(row.herald.p99.median / row.baseline.p99.median)}×)`).join(', '),
+      met: atTarget.every((row) => row.herald.p99.median <= 1.5 * row.baseline.p99.median && row.herald.p99.median <= 25),
     });
   }
   if (m.memory !== undefined) {
     checks.push({
-      target: `Redis memory ≤ 1 KiB per pending delivery of a ${BENCH_EVENT_BYTES}-byte event`,
+      target: `Redis memory ≤ 1,024 B per pending delivery of a ${BENCH_EVENT_BYTES}-byte event`,
       measured: `${Math.round(m.memory.herald.bytesPerPending)} B (baseline ${Math.round(m.memory.baseline.bytesPerPending)} B)`,
       met: m.memory.herald.bytesPerPending <= 1024,
     });
@@ -96,10 +107,12 @@ export function targets(m: Measurements): TargetCheck[] {
   for (const persistence of ['none', 'everysec'] as const) {
     const producer = m.producer[persistence];
     if (producer === undefined) continue;
+    const many = round(producer.writers64.median / producer.baselineWriters64.median);
+    const single = round(producer.oneWriter.median / producer.baselineOneWriter.median);
     checks.push({
-      target: `producer ≥ 20,000 events/s durable with 64 writers (redis ${persistence})`,
-      measured: `${Math.round(producer.writers64.median)} events/s`,
-      met: producer.writers64.median >= 20_000,
+      target: `producer ≥ 1.0× raw Queue.add with 64 writers, ≥ 0.9× with 1 (redis ${persistence})`,
+      measured: `64 writers ${num(producer.writers64.median)} vs ${num(producer.baselineWriters64.median)} events/s (${many}×), 1 writer ${num(producer.oneWriter.median)} vs ${num(producer.baselineOneWriter.median)} (${single}×)`,
+      met: many >= 1 && single >= 0.9,
     });
   }
   return checks;
@@ -115,7 +128,7 @@ function throughputRow(cell: ThroughputCell): string {
   const pair = (h: number | string, b: number | string, width: number) => `${pad(h, width)} ${pad(b, width)}`;
   const percent = (share: number) => `${Math.round(share * 100)}%`;
   return [
-    `${cell.redis.padEnd(8)} ${cell.workers}w × ${cell.endpoints}e`,
+    `${cell.redis.padEnd(8)} ${cell.workers}w×${cell.endpoints}e c${cell.concurrency}`.padEnd(16),
     pad(num(cell.herald.eventsPerS.median), 7),
     pad(num(cell.baseline.eventsPerS.median), 8),
     pad(`${cell.ratio}×`, 7),
@@ -134,7 +147,10 @@ export function table(plan: BenchPlan, m: Measurements, checks: TargetCheck[]): 
   lines.push(`Herald benchmark (${plan.mode}; ${reps}; concurrency ${plan.concurrency}; ${BENCH_EVENT_BYTES}-byte events)`);
   lines.push('');
   lines.push('1. producer, durable enqueue (events/s)      1 writer   64 writers');
-  for (const [persistence, p] of Object.entries(m.producer)) lines.push(`   redis ${persistence.padEnd(34)} ${pad(num(p.oneWriter.median), 9)}  ${pad(num(p.writers64.median), 10)}`);
+  for (const [persistence, p] of Object.entries(m.producer)) {
+    lines.push(`   herald producer, redis ${persistence.padEnd(17)} ${pad(num(p.oneWriter.median), 9)}  ${pad(num(p.writers64.median), 10)}`);
+    lines.push(`   raw Queue.add,   redis ${persistence.padEnd(17)} ${pad(num(p.baselineOneWriter.median), 9)}  ${pad(num(p.baselineWriters64.median), 10)}`);
+  }
   lines.push('2. ingest, 64 keep-alive clients            envelopes/s   p50 ms   p99 ms');
   for (const [persistence, i] of Object.entries(m.ingest)) lines.push(`   redis ${persistence.padEnd(34)} ${pad(num(i.envelopesPerS.median), 11)}  ${pad(i.p50Ms, 7)}  ${pad(i.p99Ms, 7)}`);
   lines.push('3. end to end at saturation, events accepted → 2xx (h = herald, b = baseline)');

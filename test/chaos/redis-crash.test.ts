@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { EVENTS_MEDIA_TYPE_V1, type Event } from '@herald/events';
-import { createProducer, envelopeJobId, INGRESS_QUEUE, ProducerUnavailableError, type Producer } from '@herald/producer';
+import { createProducer, endpointQueueName, envelopeJobId, ProducerUnavailableError, publishRoutes, routingTable, type Producer } from '@herald/producer';
 import { HeraldProcess } from '../helpers/herald-process.js';
 import { testPrefix } from '../helpers/redis-keys.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -339,6 +339,10 @@ describe('guarantee 2: Redis durability through redis-server crashes', () => {
       const redisLog = join(dir, 'redis.log');
       const server = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'everysec', '--logfile', redisLog] });
       teardown.add('redis-server', () => server.destroy());
+      // The routes a worker publishes: each acknowledged write is one delivery job on `sink`'s queue.
+      const admin = new Redis(server.url);
+      await publishRoutes(admin, prefix, routingTable([{ name: 'sink', ignore: { mediaTypes: [], actions: [] } }]));
+      admin.disconnect();
       const producer = createProducer({ redis: server.url, prefix, timeoutMs: PRODUCER_TIMEOUT_MS });
       teardown.add('producer', () => producer.close());
       const figures: { acknowledged: number; lost: number; lostOlderThanWindow: number; fsyncSeenAtKill: boolean; ackedInLast100MsBeforeKill: number; lostSample: string[] }[] = [];
@@ -372,7 +376,7 @@ describe('guarantee 2: Redis durability through redis-server crashes', () => {
         const check = new Redis(server.url, { maxRetriesPerRequest: 1 });
         check.on('error', () => {});
         const pipeline = check.pipeline();
-        for (const { jobId } of acked) pipeline.exists(`${prefix}:${INGRESS_QUEUE}:${jobId}`);
+        for (const { jobId } of acked) pipeline.exists(`${prefix}:${endpointQueueName('sink')}:${jobId}`);
         const present = (await pipeline.exec())!.map(([, value]) => value === 1);
         check.disconnect();
         const lost = acked.filter((_, n) => !present[n]);

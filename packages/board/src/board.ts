@@ -1,13 +1,26 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { INGRESS_QUEUE } from '@herald/producer';
-import { endpointQueueName } from '@herald/worker';
+import { deliveryEvents, endpointQueueName, INGRESS_QUEUE, type DeliveryJobData } from '@herald/producer';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { basicAuthHook } from './basic-auth.js';
 import { BoardConnection } from './board-connection.js';
 import { checkBoardOptions, withDefaults, type BoardOptions } from './board-options.js';
+
+/**
+ * What the board shows of a job's data: a delivery's events as readable JSON, whatever
+ * encoding Redis holds them in; anything else as it is.
+ */
+export function readableJobData(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || typeof (data as DeliveryJobData).z !== 'string') return data;
+  const { z, ...rest } = data as DeliveryJobData & Record<string, unknown>;
+  try {
+    return { ...rest, events: deliveryEvents({ z }) };
+  } catch (error) {
+    return { ...rest, z, undecodable: (error as Error).message };
+  }
+}
 
 /** How long an API request, or close(), waits for Redis to be connected, in ms. */
 const REDIS_WAIT_MS = 2000;
@@ -56,7 +69,11 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
 
   const server = new FastifyAdapter();
   createBullBoard({
-    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: settings.readOnly })),
+    queues: queues.map((queue) => {
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: settings.readOnly });
+      adapter.setFormatter('data', readableJobData);
+      return adapter;
+    }),
     serverAdapter: server,
     options: { uiConfig: { boardTitle: 'Herald', hideDocsLink: true } },
   });

@@ -16,3 +16,12 @@ export class ProducerUnavailableError extends HeraldError {
     this.where = where;
   }
 }
+
+/**
+ * A pending delivery's events cannot be decoded: written by a newer Herald (unknown codec
+ * version) or damaged. Retrying cannot help; the delivery stays in the failed set.
+ */
+export class EventCodecError extends HeraldError {
+  override readonly name = 'EventCodecError';
+  readonly code = 'HERALD_ERR_EVENT_CODEC';
+}

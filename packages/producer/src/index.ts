@@ -2,7 +2,9 @@ export { createProducer } from './producer.js';
 export type { Producer, ProducerOptions } from './producer.js';
 export { QueueSink } from './queue-sink.js';
 export type { QueueSinkOptions } from './queue-sink.js';
-export { ProducerUnavailableError } from './errors.js';
+export { Router } from './router.js';
+export type { RoutedEnvelope, RouterOptions } from './router.js';
+export { EventCodecError, ProducerUnavailableError } from './errors.js';
 export { SinkClosedError } from '@herald/events';
 export {
   ENVELOPE_JOB,
@@ -14,5 +16,26 @@ export {
   ingressJobOptions,
   UNLIMITED_ATTEMPTS,
 } from './ingress-queue.js';
+export {
+  acceptedAtOf,
+  DELIVERY_DEDUPE_WINDOW_MS,
+  DELIVERY_JOB,
+  deliveryEvents,
+  deliveryJobData,
+  deliveryJobOptions,
+  endpointQueueName,
+} from './delivery-job.js';
+export type { DeliveryJobData } from './delivery-job.js';
+export { decodeEvents, encodeEvents } from './event-codec.js';
+export {
+  compileRoutes,
+  knownEndpointsKey,
+  publishRoutes,
+  readKnownEndpoints,
+  readRoutes,
+  routesKey,
+  routingTable,
+} from './routes.js';
+export type { CompiledRoute, Route, RoutingTable } from './routes.js';
 export { describeRedis, openRedis, PRODUCER_REDIS_OPTIONS } from './redis-target.js';
 export type { RedisHandle, RedisTarget } from './redis-target.js';

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Event } from '@herald/events';
 
-/** Name of the queue every producer and ingest writes envelopes to; fan-out consumes it. */
+/**
+ * Name of the queue producers and ingest write whole envelopes to when no worker has
+ * published routes yet (and where Herald 0.1 wrote every envelope); the workers' fan-out
+ * drains it into the endpoint queues.
+ */
 export const INGRESS_QUEUE = 'events';
 
 /** Name of each ingress job; its data is one Envelope. */
@@ -47,11 +51,11 @@ export function ingressJobOptions(jobId: string) {
 
 /**
  * The job id of an envelope: derived from its event ids, in order, so that writing
- * the same events again yields the same id and BullMQ adds nothing.
+ * the same events again yields the same id and BullMQ adds nothing. 128 bits of
+ * SHA-256 in base64url, 22 characters: every pending delivery stores it several times.
  */
 export function envelopeJobId(events: readonly Pick<Event, 'id'>[]): string {
   const hash = createHash('sha256');
   for (const event of events) hash.update(event.id).update('\n');
-  // A letter first: BullMQ reserves all-digit ids for its own counter.
-  return `e${hash.digest('hex').slice(0, 32)}`;
+  return hash.digest().subarray(0, 16).toString('base64url');
 }

@@ -1,7 +1,5 @@
-import { Queue } from 'bullmq';
 import type { Event, Sink, SourceRecord } from '@herald/events';
 import type { Logger } from 'pino';
-import { INGRESS_QUEUE } from './ingress-queue.js';
 import { QueueSink } from './queue-sink.js';
 import { openRedis, PRODUCER_REDIS_OPTIONS, type RedisTarget } from './redis-target.js';
 
@@ -50,8 +48,9 @@ class SourceSink implements Sink {
 }
 
 /**
- * Creates the producer: `write(...events)` validates the events, enqueues them as one
- * envelope on Herald's ingress queue and resolves only once Redis holds it. Writing
+ * Creates the producer: `write(...events)` validates the events, adds one delivery job
+ * per routed endpoint that wants them (the routes the workers published) and resolves
+ * only once Redis holds them. Writing
  * the same events again enqueues nothing. When Redis is unreachable, writes reject
  * within `timeoutMs` with ProducerUnavailableError and succeed again when it returns.
  */
@@ -59,10 +58,7 @@ export function createProducer(options: ProducerOptions): Producer {
   // Each Redis command also times out, so a Redis that accepts connections but stops
   // answering cannot hold a batch forever.
   const redis = openRedis(options.redis, { ...PRODUCER_REDIS_OPTIONS, commandTimeout: options.timeoutMs ?? 5000 });
-  // No version check: BullMQ's INFO at init, if it fails once (Redis gone mid-handshake),
-  // leaves the queue broken for good. Herald needs Redis >= 6.2, checked by the workers.
-  const queue = new Queue(INGRESS_QUEUE, { connection: redis.client, prefix: options.prefix ?? 'herald', skipVersionCheck: true });
-  const sink = new QueueSink(queue, redis, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, logger: options.logger?.child({ component: 'producer' }) });
+  const sink = new QueueSink(redis, { prefix: options.prefix, timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, logger: options.logger?.child({ component: 'producer' }) });
   const chain: Sink = options.source === undefined ? sink : new SourceSink(sink, options.source);
   return {
     write: (...events) => chain.write(...events),

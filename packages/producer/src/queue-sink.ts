@@ -1,13 +1,15 @@
-import type { Queue } from 'bullmq';
 import { parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
 import { ProducerUnavailableError } from './errors.js';
-import { ENVELOPE_JOB, envelopeJobId, ingressJobOptions } from './ingress-queue.js';
+import { envelopeJobId } from './ingress-queue.js';
 import type { RedisHandle } from './redis-target.js';
+import { Router } from './router.js';
 
 /** Options of QueueSink. */
 export interface QueueSinkOptions {
+  /** Prefix of Herald's Redis keys. @defaultValue 'herald' */
+  prefix?: string;
   /** How long a write may wait for Redis to acknowledge, in ms. @defaultValue 5000 */
   timeoutMs?: number;
   /** Most envelopes enqueued in one Redis round trip. @defaultValue 512 */
@@ -17,19 +19,19 @@ export interface QueueSinkOptions {
 }
 
 interface Pending {
-  readonly jobId: string;
+  readonly id: string;
   readonly events: Event[];
   /** When the write gives up, in ms since the epoch. */
   readonly deadline: number;
 }
 
 /**
- * QueueSink validates events and enqueues them as one envelope on the ingress
- * queue; its write resolves only after Redis acknowledged the job. Concurrent writes
- * share Redis round trips. Delivery is left to the workers that consume the queue.
+ * QueueSink validates events and has the Router enqueue them as one delivery job per
+ * routed endpoint; its write resolves only after Redis acknowledged every job.
+ * Concurrent writes share Redis round trips. Delivery is left to the workers.
  */
 export class QueueSink implements Sink {
-  readonly #queue: Queue;
+  readonly #router: Router;
   readonly #redis: RedisHandle;
   readonly #timeoutMs: number;
   readonly #coalescer: Coalescer<Pending>;
@@ -37,9 +39,14 @@ export class QueueSink implements Sink {
   #closing: Promise<void> | undefined;
   #lastError = 'not connected yet';
 
-  constructor(queue: Queue, redis: RedisHandle, options: QueueSinkOptions = {}) {
-    this.#queue = queue;
+  constructor(redis: RedisHandle, options: QueueSinkOptions = {}) {
     this.#redis = redis;
+    this.#router = new Router(redis.client, {
+      prefix: options.prefix ?? 'herald',
+      onError: (error) => {
+        this.#lastError = error.message;
+      },
+    });
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#coalescer = new Coalescer((batch) => this.#enqueue(batch), options.maxBatch ?? 512);
     const log = options.logger;
@@ -53,15 +60,12 @@ export class QueueSink implements Sink {
       if (down) log?.info({ redis: redis.where }, 'redis reachable again');
       down = false;
     });
-    queue.on('error', (error: Error) => {
-      this.#lastError = error.message;
-    });
   }
 
   async write(...events: Event[]): Promise<void> {
     if (this.#closing !== undefined) throw new SinkClosedError('producer');
     parseEvents(events);
-    const pending: Pending = { jobId: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs };
+    const pending: Pending = { id: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs };
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const write = this.#coalescer.submit(pending, signal).catch((error: unknown) => {
       if (signal.aborted) {
@@ -77,16 +81,20 @@ export class QueueSink implements Sink {
     }
   }
 
-  /** Resolves once Redis is reachable and the queue is set up; rejects after timeoutMs. */
+  /** Resolves once Redis is reachable and the routes are read; rejects after timeoutMs. */
   async ready(): Promise<void> {
     await this.#whenConnected(AbortSignal.timeout(this.#timeoutMs));
-    await this.#queue.waitUntilReady();
+    try {
+      await this.#router.load();
+    } catch (error) {
+      throw this.#unavailable(`did not answer: ${(error as Error).message}`, error);
+    }
   }
 
   async close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#inFlight]);
-      await this.#queue.close();
+      await this.#router.close();
       if (this.#redis.owned) await this.#redis.client.quit().catch(() => this.#redis.client.disconnect());
     })();
     return this.#closing;
@@ -97,13 +105,7 @@ export class QueueSink implements Sink {
     const deadline = Math.min(...batch.map((pending) => pending.deadline));
     await this.#whenConnected(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
     try {
-      await this.#queue.addBulk(
-        batch.map(({ jobId, events }) => ({
-          name: ENVELOPE_JOB,
-          data: { events },
-          opts: ingressJobOptions(jobId),
-        })),
-      );
+      await this.#router.enqueue(batch);
     } catch (error) {
       throw this.#unavailable(`did not take the envelope: ${(error as Error).message}`, error);
     }

@@ -1,12 +1,11 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { EndpointConfig } from '@herald/config';
 import type { Event, Sink } from '@herald/events';
-import { UNLIMITED_ATTEMPTS } from '@herald/producer';
+import { acceptedAtOf, deliveryEvents, endpointQueueName, EventCodecError, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 import { EndpointRequestError, EndpointResponseError } from './endpoint-errors.js';
-import { endpointQueueName, type DeliveryJobData } from './endpoint-queue.js';
 import { workerConnection } from './redis-connection.js';
 
 /** Told when a delivery is given up, so it is counted: nothing is dropped silently. */
@@ -104,17 +103,17 @@ export class DeliveryWorker {
   }
 
   async #deliver(job: Job<DeliveryJobData>): Promise<void> {
-    const { events, acceptedAt } = job.data;
+    const events = this.#eventsOf(job);
     try {
       await this.#sink.write(...events);
       this.#failuresInARow = 0;
-      this.#log.debug({ jobId: job.id, eventIds: events.map((e) => e.id) }, 'delivered');
+      if (this.#log.isLevelEnabled('debug')) this.#log.debug({ jobId: job.id, eventIds: events.map((e) => e.id) }, 'delivered');
     } catch (error) {
       // Ordered jobs go back to the head without counting a failed attempt; count starts instead.
       const retry = this.#endpoint.ordered ? Math.max(1, job.attemptsStarted) : job.attemptsMade + 1;
       const delayMs = retryDelay(this.#policy, retry, retryAfterOf(error));
       const log = this.#log.child({ jobId: job.id, eventIds: events.map((e) => e.id) });
-      if (givesUp(this.#policy, acceptedAt, Date.now(), delayMs)) {
+      if (givesUp(this.#policy, acceptedAtOf(job), Date.now(), delayMs)) {
         const expired = new DeliveryExpiredError(this.#endpoint.name, this.#policy.maxAgeMs, error);
         log.error({ err: error, attempt: retry }, 'delivery given up after maxage, kept in the failed set for replay');
         this.#expiryListener?.onExpired(this.#endpoint.name, events, expired);
@@ -134,6 +133,17 @@ export class DeliveryWorker {
         await this.#worker.rateLimit(delayMs);
       }
       throw new DeliveryRetryError(this.#endpoint.name, delayMs, error);
+    }
+  }
+
+  /** The job's events; a job no release can decode goes to the failed set at once, logged at error. */
+  #eventsOf(job: Job<DeliveryJobData>): Event[] {
+    try {
+      return deliveryEvents(job.data);
+    } catch (error) {
+      if (!(error instanceof EventCodecError)) throw error;
+      this.#log.error({ err: error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
+      throw Object.assign(new UnrecoverableError(error.message), { cause: error });
     }
   }
 

@@ -2,10 +2,18 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { EndpointConfig } from '@herald/config';
 import { acceptsEvent, type Envelope, type Event } from '@herald/events';
-import { INGRESS_QUEUE, UNLIMITED_ATTEMPTS } from '@herald/producer';
+import {
+  DELIVERY_JOB,
+  deliveryJobData,
+  deliveryJobOptions,
+  encodeEvents,
+  endpointQueueName,
+  INGRESS_QUEUE,
+  UNLIMITED_ATTEMPTS,
+  type DeliveryJobData,
+} from '@herald/producer';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
-import { DELIVERY_JOB, deliveryJobId, deliveryJobOptions, endpointQueueName, type DeliveryJobData } from './endpoint-queue.js';
 import { workerConnection } from './redis-connection.js';
 
 /** Options of FanOut. */
@@ -99,12 +107,11 @@ export class FanOut {
 
   async #fanOut(job: Job<Envelope>): Promise<number> {
     const events = job.data.events;
-    const acceptedAt = job.timestamp;
+    const acceptedAt = (job.data as { acceptedAt?: number }).acceptedAt ?? job.timestamp;
     const adds = this.#targets.flatMap((target) => {
       const kept = events.filter(target.accepts);
       if (kept.length === 0) return [];
-      const jobId = deliveryJobId(job.id!, target.name);
-      return [target.queue.add(DELIVERY_JOB, { events: kept, acceptedAt }, deliveryJobOptions(jobId))];
+      return [target.queue.add(DELIVERY_JOB, deliveryJobData(encodeEvents(kept), acceptedAt), deliveryJobOptions(job.id!))];
     });
     await Promise.all(adds);
     return adds.length;

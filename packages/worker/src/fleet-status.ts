@@ -1,11 +1,16 @@
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { readEndpointCounters, type EndpointCounters } from './endpoint-stats.js';
-import { endpointQueueName } from './endpoint-queue.js';
+import { endpointQueueName, readKnownEndpoints } from '@herald/producer';
 
 /** An endpoint as the whole fleet sees it: its counters and what waits in its queue. */
 export interface EndpointStatus {
   readonly name: string;
+  /**
+   * Whether the config names it. An endpoint removed from the config but routed before is
+   * listed while its queue still holds deliveries: nobody delivers them until it is back.
+   */
+  readonly configured: boolean;
   readonly counters: EndpointCounters;
   /** Deliveries not done yet: waiting, delayed (retrying), active. */
   readonly pending: number;
@@ -13,19 +18,26 @@ export interface EndpointStatus {
   readonly failed: number;
 }
 
-/** Reads every endpoint's counters and queue depth from Redis. */
+/**
+ * Reads every endpoint's counters and queue depth from Redis: the configured endpoints,
+ * then those routed once but no longer configured that still hold deliveries.
+ */
 export async function readFleetStatus(redis: Redis | Cluster, prefix: string, endpoints: readonly string[]): Promise<EndpointStatus[]> {
-  const counters = await readEndpointCounters(redis, prefix, endpoints);
-  return Promise.all(
-    endpoints.map(async (name) => {
+  const configured = new Set(endpoints);
+  const removed = (await readKnownEndpoints(redis, prefix)).filter((name) => !configured.has(name));
+  const names = [...endpoints, ...removed];
+  const counters = await readEndpointCounters(redis, prefix, names);
+  const statuses = await Promise.all(
+    names.map(async (name) => {
       const queue = new Queue(endpointQueueName(name), { connection: redis, prefix, skipVersionCheck: true });
       try {
         const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused', 'failed');
         const pending = (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['active'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['paused'] ?? 0);
-        return { name, counters: counters[name]!, pending, failed: counts['failed'] ?? 0 };
+        return { name, configured: configured.has(name), counters: counters[name]!, pending, failed: counts['failed'] ?? 0 };
       } finally {
         await queue.close();
       }
     }),
   );
+  return statuses.filter((status) => status.configured || status.pending + status.failed > 0);
 }

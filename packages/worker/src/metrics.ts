@@ -5,7 +5,7 @@ import type { Event } from '@herald/events';
 import { INGRESS_QUEUE } from '@herald/producer';
 import type { DeliveryListener } from './delivery-listener.js';
 import type { ExpiryListener } from './delivery-worker.js';
-import { endpointQueueName } from './endpoint-queue.js';
+import { endpointQueueName } from '@herald/producer';
 
 /**
  * DeliveryMetrics counts and times this process's delivery attempts per endpoint for

@@ -29,8 +29,8 @@ export async function replayFailed(redis: Redis | Cluster, prefix: string, queue
       const jobs = await queue.getFailed(0, pageSize - 1);
       if (jobs.length === 0) break;
       for (const job of jobs) {
-        const data = job.data as Record<string, unknown>;
-        if ('acceptedAt' in data) await job.updateData({ ...data, acceptedAt: Date.now() });
+        // maxage counts from acceptedAt when the data has one, else from the job's timestamp.
+        await job.updateData({ ...(job.data as Record<string, unknown>), acceptedAt: Date.now() });
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
         done += 1;
       }

@@ -8,6 +8,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { FanOut } from './fan-out.js';
 import { HttpSink } from './http-sink.js';
+import { RoutesPublisher } from './routes-publisher.js';
 import { VERSION } from './version.js';
 
 /** Options of startWorker. */
@@ -37,8 +38,10 @@ export interface RunningWorker {
 }
 
 /**
- * Starts a Herald worker: it fans envelopes out of the ingress queue to each enabled
- * endpoint's queue, and delivers from those queues. Any number of workers may run
+ * Starts a Herald worker: it publishes the routes (each enabled endpoint's name and
+ * filter) that producers and ingest fan out by, delivers from each endpoint's queue, and
+ * fans out whatever reaches the ingress queue (written before any routes existed, or by
+ * Herald 0.1). Any number of workers may run
  * against the same Redis and prefix; jobs are shared between them.
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -72,12 +75,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await Promise.all(deliveries.map((delivery) => delivery.start()));
   const fanOut = new FanOut(endpoints, { ...shared, concurrency: config.worker.concurrency, logger: logger.child({ component: 'fan-out' }) });
   await fanOut.start();
+  const routes = new RoutesPublisher(statsRedis, endpoints, { prefix: config.redis.prefix, logger: logger.child({ component: 'routes' }) });
+  await routes.start();
   let closing: Promise<void> | undefined;
   return {
     endpoints: endpoints.map((endpoint) => endpoint.name),
     running: () => fanOut.running() && deliveries.every((delivery) => delivery.running()),
     close: () =>
       (closing ??= (async () => {
+        routes.close();
         await Promise.all([fanOut.close(), ...deliveries.map((delivery) => delivery.close())]);
         await stats.close();
         await statsRedis.quit().catch(() => statsRedis.disconnect());

@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { readEndpointCounters } from '../src/endpoint-stats.js';
 import { event, Harness, percentile, sorted } from './worker-fixture.js';
 import { Redis } from 'ioredis';
+import { deliveryEvents } from '@herald/producer';
 import { REDIS_URL } from '../../../test/helpers/redis-keys.js';
 
 const LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -109,7 +110,7 @@ describe('fan-out and delivery', () => {
       const deadline = Date.now() + 10_000;
       while ((await queue.getFailedCount()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const [failed] = await queue.getFailed();
-      expect(failed?.data.events.map((x: { id: string }) => x.id)).toStrictEqual([e.id]);
+      expect(deliveryEvents(failed!.data).map((x) => x.id)).toStrictEqual([e.id]);
       expect(failed?.failedReason).toContain('given up after maxage 1000ms');
       const givenUp = h.log.lines.filter((line) => line['msg'] === 'delivery given up after maxage, kept in the failed set for replay');
       expect(givenUp).toHaveLength(1);

@@ -6,7 +6,7 @@ import type { Event } from '@herald/events';
 import { createProducer, type Producer } from '@herald/producer';
 import { deleteKeys, REDIS_URL, testPrefix } from '../../../test/helpers/redis-keys.js';
 import { WebhookReceiver } from '../../../test/helpers/webhook-receiver.js';
-import { endpointQueueName } from '../src/endpoint-queue.js';
+import { endpointQueueName } from '@herald/producer';
 import { startWorker, type RunningWorker } from '../src/worker.js';
 
 /** A log stream the test can read: every line pino writes, parsed. */

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { INGRESS_QUEUE } from '@herald/producer';
-import { endpointQueueName, replayFailed } from '@herald/worker';
+import { endpointQueueName, INGRESS_QUEUE } from '@herald/producer';
+import { replayFailed } from '@herald/worker';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';

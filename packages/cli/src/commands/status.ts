@@ -10,6 +10,8 @@ export const STATUS_HELP = `Usage: herald status [--config FILE] [--json]
 Shows each endpoint as the whole fleet sees it, from Redis: deliveries pending
 (waiting, retrying, in flight), failed (given up, see herald replay), and the
 counters of attempts: events, successes, failures (non-2xx), errors (no answer).
+An endpoint removed from the config whose queue still holds deliveries is listed
+too, marked "(not in config)": nobody delivers them until it is configured again.
 
 Options:
   -c, --config FILE   config file (default: $HERALD_CONFIG, else defaults only)
@@ -39,11 +41,16 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
     for (const entry of fleet) {
       const c = entry.counters;
       const statuses = Object.entries(c.Statuses).map(([line, n]) => `${line.split(' ')[0]}:${n}`).join(' ') || '-';
-      rows.push([entry.name, entry.pending, entry.failed, c.Events, c.Successes, c.Failures, c.Errors, statuses].map(String));
+      rows.push([entry.configured ? entry.name : `${entry.name} (not in config)`, entry.pending, entry.failed, c.Events, c.Successes, c.Failures, c.Errors, statuses].map(String));
     }
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
     for (const row of rows) io.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+    const orphaned = fleet.filter((entry) => !entry.configured);
+    if (orphaned.length > 0) {
+      const held = orphaned.reduce((sum, entry) => sum + entry.pending + entry.failed, 0);
+      io.stdout.write(`${held} deliveries wait for endpoints not in the config (${orphaned.map((entry) => entry.name).join(', ')}): add them back to deliver them\n`);
+    }
     return EXIT_OK;
   } catch (error) {
     io.stderr.write(`herald: cannot read status from ${redactUrl(config.redis.url)}: ${(error as Error).message}\n`);

@@ -1,0 +1,65 @@
+import type { Event } from '@herald/events';
+import { decodeEvents } from './event-codec.js';
+import { heraldJobOptions } from './ingress-queue.js';
+
+/**
+ * Each endpoint has its own BullMQ queue, so a dead endpoint backs up only its own.
+ * The queue name is derived from the endpoint name, escaped so that any name is safe
+ * in a Redis key and a job id.
+ */
+export function endpointQueueName(endpoint: string): string {
+  return `endpoint.${encodeURIComponent(endpoint)}`;
+}
+
+/** Name of each delivery job. */
+export const DELIVERY_JOB = 'delivery';
+
+/**
+ * What a delivery job holds: the events that passed the endpoint's filter. Releases
+ * from 0.2 on write `z` (encodeEvents); 0.1 wrote `events` as JSON with `acceptedAt`.
+ * Both are read.
+ */
+export interface DeliveryJobData {
+  /** The events, encoded by encodeEvents. */
+  readonly z?: string;
+  /** The events as plain JSON (written by Herald 0.1). */
+  readonly events?: Event[];
+  /**
+   * When the events were accepted, in ms since the epoch, when that is not the job's own
+   * timestamp: fanned out from the ingress queue, or replayed. `maxage` counts from here.
+   */
+  readonly acceptedAt?: number;
+}
+
+/** The data of a new delivery job of these events; `acceptedAt` only when it is not now. */
+export function deliveryJobData(encodedEvents: string, acceptedAt?: number): DeliveryJobData {
+  return acceptedAt === undefined ? { z: encodedEvents } : { z: encodedEvents, acceptedAt };
+}
+
+/** The events of a delivery job, whichever release wrote it. Throws EventCodecError on damaged data. */
+export function deliveryEvents(data: DeliveryJobData): Event[] {
+  if (data.z !== undefined) return decodeEvents(data.z);
+  return data.events ?? [];
+}
+
+/** When a delivery's events were accepted, in ms since the epoch: `maxage` counts from here. */
+export function acceptedAtOf(job: { readonly data: DeliveryJobData; readonly timestamp: number }): number {
+  return job.data.acceptedAt ?? job.timestamp;
+}
+
+/**
+ * How long a delivery is remembered, in ms: the same events written again within this
+ * window (a write repeated after a timeout, a registry re-POSTing, a fan-out re-run after
+ * a crash) add no second delivery. It far outlives the stall window (the worker lock,
+ * 30 s by default).
+ */
+export const DELIVERY_DEDUPE_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Options of each delivery job: its id is the envelope's (each endpoint has its own
+ * queue, so ids need not differ between endpoints). Completed jobs are trimmed; failed
+ * ones are kept for replay.
+ */
+export function deliveryJobOptions(envelopeId: string) {
+  return heraldJobOptions(envelopeId, DELIVERY_DEDUPE_WINDOW_MS);
+}
