@@ -1,10 +1,24 @@
-import { Job, Queue, type IRedisTransaction } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Event } from '@herald/events';
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DELIVERY_JOB, deliveryJobData, deliveryJobOptions, endpointQueueName } from './delivery-job.js';
 import { encodeEvents } from './event-codec.js';
 import { ENVELOPE_JOB, INGRESS_QUEUE, ingressJobOptions } from './ingress-queue.js';
 import { compileRoutes, readRoutes, routesKey, type CompiledRoute } from './routes.js';
+
+/**
+ * Runs `send`, which issues Redis commands, with the connection's socket corked, so they
+ * leave in one write instead of one per command. (A Cluster has no single socket.)
+ */
+function corked<T>(client: Redis | Cluster, send: () => T): T {
+  const socket = (client as { stream?: { cork(): void; uncork(): void } }).stream;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
+}
 
 /** An envelope to enqueue: its id (envelopeJobId) and its events. */
 export interface RoutedEnvelope {
@@ -15,8 +29,8 @@ export interface RoutedEnvelope {
 /** The routes as last read: their version and compiled filters, or none published yet. */
 type KnownRoutes = { readonly version: string; readonly routes: readonly CompiledRoute[] } | { readonly version: null };
 
-/** BullMQ's view of an ioredis pipeline (its scripts), plus the one plain command Router adds. */
-type RedisPipeline = IRedisTransaction & Pick<ChainableCommander, 'hget'>;
+/** BullMQ's view of the connection: ioredis with its scripts loaded. */
+type RedisClient = Awaited<Queue['client']>;
 
 /** Options of Router. */
 export interface RouterOptions {
@@ -58,22 +72,22 @@ export class Router {
   async enqueue(envelopes: readonly RoutedEnvelope[]): Promise<void> {
     if (this.#known === undefined) await this.load();
     const known = this.#known!;
-    const pipeline = await this.#pipeline();
-    pipeline.hget(routesKey(this.#options.prefix), 'version');
-    if (known.version === null) this.#addToIngress(pipeline, envelopes);
-    else this.#addDeliveries(pipeline, envelopes, known.routes);
-    const results = await this.#exec(pipeline);
-    const version = results[0] as string | null;
-    if (version === known.version) return;
+    // Every command is sent in this tick, in order, on one connection, in one socket write:
+    // one round trip. (Not an ioredis pipeline: building one copies every BullMQ script onto it, ~100 µs.)
+    const client = await this.#client$();
+    const [current] = await Promise.all(
+      corked(this.#client, () => [
+        client.hget(routesKey(this.#options.prefix), 'version'),
+        ...(known.version === null ? this.#addToIngress(client, envelopes) : this.#addDeliveries(client, envelopes, known.routes)),
+      ]),
+    );
+    if (current === known.version) return;
     await this.load();
     const now = this.#known!;
     if (known.version === null || now.version === null) return;
     const before = new Set(known.routes.map((route) => route.name));
     const added = now.routes.filter((route) => !before.has(route.name));
-    if (added.length === 0) return;
-    const again = await this.#pipeline();
-    this.#addDeliveries(again, envelopes, added);
-    await this.#exec(again);
+    if (added.length > 0) await Promise.all(corked(this.#client, () => this.#addDeliveries(client, envelopes, added)));
   }
 
   /** Closes the queue handles; the connection is the caller's. */
@@ -81,33 +95,28 @@ export class Router {
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
   }
 
-  #addDeliveries(pipeline: RedisPipeline, envelopes: readonly RoutedEnvelope[], routes: readonly CompiledRoute[]): void {
+  #addDeliveries(client: RedisClient, envelopes: readonly RoutedEnvelope[], routes: readonly CompiledRoute[]): Promise<string>[] {
+    const adds: Promise<string>[] = [];
     for (const { id, events } of envelopes) {
       let whole: string | undefined;
       for (const route of routes) {
         const kept = events.filter(route.accepts);
         if (kept.length === 0) continue;
         const encoded = kept.length === events.length ? (whole ??= encodeEvents(events)) : encodeEvents(kept);
-        void new Job(this.#queue(endpointQueueName(route.name)), DELIVERY_JOB, deliveryJobData(encoded), deliveryJobOptions(id), id).addJob(pipeline);
+        adds.push(new Job(this.#queue(endpointQueueName(route.name)), DELIVERY_JOB, deliveryJobData(encoded), deliveryJobOptions(id), id).addJob(client));
       }
     }
+    return adds;
   }
 
-  #addToIngress(pipeline: RedisPipeline, envelopes: readonly RoutedEnvelope[]): void {
+  #addToIngress(client: RedisClient, envelopes: readonly RoutedEnvelope[]): Promise<string>[] {
     const ingress = this.#queue(INGRESS_QUEUE);
-    for (const { id, events } of envelopes) void new Job(ingress, ENVELOPE_JOB, { events }, ingressJobOptions(id), id).addJob(pipeline);
+    return envelopes.map(({ id, events }) => new Job(ingress, ENVELOPE_JOB, { events }, ingressJobOptions(id), id).addJob(client));
   }
 
-  async #exec(pipeline: RedisPipeline): Promise<unknown[]> {
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error !== null);
-    if (failed !== undefined) throw failed[0];
-    return results.map(([, value]) => value);
-  }
-
-  /** A pipeline on the shared connection once BullMQ has loaded its scripts onto it. */
-  async #pipeline(): Promise<RedisPipeline> {
-    return (await this.#queue(INGRESS_QUEUE).client).pipeline() as RedisPipeline;
+  /** The shared connection once BullMQ has loaded its scripts onto it. */
+  #client$(): Promise<RedisClient> {
+    return this.#queue(INGRESS_QUEUE).client;
   }
 
   #queue(name: string): Queue {
