@@ -1,3 +1,4 @@
+import { RECOMMENDED_HASH_MAX_LISTPACK_VALUE } from '@herald/producer';
 import { RedisServer } from '../helpers/redis-server.js';
 import type { BenchPlan, Section } from './bench-plan.js';
 import { gotPostRate, redisRoundTrips, type RedisRoundTrips } from './client-limits.js';
@@ -206,8 +207,8 @@ async function measureLatency(bench: Bench): Promise<void> {
 async function measureMemory(bench: Bench): Promise<void> {
   const herald = await pendingMemory('herald', settingsOf(bench, 1, 1), bench.plan.memoryEvents, bench.probe);
   const baseline = await pendingMemory('baseline', settingsOf(bench, 1, 1), bench.plan.memoryEvents, bench.probe);
-  // What-if: Redis told to keep hashes with values up to 2 KB as compact listpacks (job hashes then are).
-  const listpack = await RedisServer.start({ args: ['--hash-max-listpack-value', '2048'] });
+  // Redis as Herald recommends it (docker-compose, Kubernetes, herald start): job hashes are compact listpacks.
+  const listpack = await RedisServer.start({ args: ['--hash-max-listpack-value', String(RECOMMENDED_HASH_MAX_LISTPACK_VALUE)] });
   const listpackProbe = new RedisProbe(listpack.url);
   let heraldListpack: PendingMemory;
   try {
@@ -218,7 +219,7 @@ async function measureMemory(bench: Bench): Promise<void> {
     await listpack.destroy();
   }
   bench.into.memory = { herald, baseline, heraldListpack };
-  bench.log(`  memory per pending delivery: herald ${Math.round(herald.bytesPerPending)} B, baseline ${Math.round(baseline.bytesPerPending)} B, herald with hash-max-listpack-value 2048 ${Math.round(heraldListpack.bytesPerPending)} B`);
+  bench.log(`  memory per pending delivery: herald ${Math.round(herald.bytesPerPending)} B, baseline ${Math.round(baseline.bytesPerPending)} B, herald with hash-max-listpack-value ${RECOMMENDED_HASH_MAX_LISTPACK_VALUE} ${Math.round(heraldListpack.bytesPerPending)} B`);
 }
 
 /**

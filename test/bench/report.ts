@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BenchPlan } from './bench-plan.js';
 import type { Measurements, ThroughputCell } from './bench-run.js';
+import { RECOMMENDED_HASH_MAX_LISTPACK_VALUE } from '@herald/producer';
 import { BENCH_EVENT_BYTES } from './bench-event.js';
 import { round } from './measured.js';
 
@@ -173,7 +174,7 @@ export function table(plan: BenchPlan, m: Measurements, checks: TargetCheck[]): 
         .filter(([, bytes]) => bytes >= 1)
         .map(([kind, bytes]) => `${kind} ${Math.round(bytes)}`)
         .join(', ');
-      const label = system === 'heraldListpack' ? `herald, hash-max-listpack-value 2048, ${mem.pending.toLocaleString('en-US')} queued` : system;
+      const label = system === 'heraldListpack' ? `herald, hash-max-listpack-value ${RECOMMENDED_HASH_MAX_LISTPACK_VALUE}, ${mem.pending.toLocaleString('en-US')} queued` : system;
       lines.push(`   ${label}: ${num(mem.bytesPerPending)} B per pending delivery (${kinds})`);
     }
   }

@@ -60,11 +60,12 @@ describe.skipIf(!hasCompose)('docker-compose.yml (needs docker-compose on PATH; 
     expect(Object.keys(services).sort()).toEqual(['board', 'ingest', 'receiver', 'redis', 'registry', 'worker']);
   });
 
-  it('runs redis with an append-only file, fsync every second and no eviction', () => {
+  it('runs redis with an append-only file, fsync every second, no eviction and compact delivery jobs', () => {
     const command = config().services['redis']!.command!.join(' ');
     expect(command).toContain('--appendonly yes');
     expect(command).toContain('--appendfsync everysec');
     expect(command).toContain('--maxmemory-policy noeviction');
+    expect(command).toContain('--hash-max-listpack-value 1024');
   });
 
   it('keeps two worker replicas', () => {

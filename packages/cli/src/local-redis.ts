@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { isLoopbackHost } from '@herald/board';
+import { RECOMMENDED_HASH_MAX_LISTPACK_VALUE } from '@herald/producer';
 
 /** Whether a Redis answers PING at `url` within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
@@ -38,7 +39,7 @@ export async function startLocalRedis(url: string, dir = '.herald/redis'): Promi
   mkdirSync(path, { recursive: true });
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--bind', parsed.hostname.replace(/^\[|\]$/g, ''), '--port', parsed.port || '6379', '--dir', path, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--logfile', 'redis.log'],
+    ['--bind', parsed.hostname.replace(/^\[|\]$/g, ''), '--port', parsed.port || '6379', '--dir', path, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--hash-max-listpack-value', String(RECOMMENDED_HASH_MAX_LISTPACK_VALUE), '--logfile', 'redis.log'],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));

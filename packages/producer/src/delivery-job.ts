@@ -63,3 +63,12 @@ export const DELIVERY_DEDUPE_WINDOW_MS = 10 * 60_000;
 export function deliveryJobOptions(envelopeId: string) {
   return heraldJobOptions(envelopeId, DELIVERY_DEDUPE_WINDOW_MS);
 }
+
+/**
+ * The `hash-max-listpack-value` Herald recommends for its Redis, in bytes. At Redis's
+ * default (64) a delivery job, whose compressed events are a few hundred bytes, is kept in
+ * Redis's large hash encoding; at 1024 every field fits and the job takes about half the
+ * memory (docs/performance.md). Redis's own docs: larger values trade a little CPU on big
+ * hashes for memory; Herald's hashes have a dozen fields.
+ */
+export const RECOMMENDED_HASH_MAX_LISTPACK_VALUE = 1024;

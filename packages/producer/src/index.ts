@@ -14,6 +14,7 @@ export {
   INGRESS_DEDUPE_WINDOW_MS,
   INGRESS_QUEUE,
   ingressJobOptions,
+  KEEP_FINISHED_JOBS,
   UNLIMITED_ATTEMPTS,
 } from './ingress-queue.js';
 export {
@@ -24,6 +25,7 @@ export {
   deliveryJobData,
   deliveryJobOptions,
   endpointQueueName,
+  RECOMMENDED_HASH_MAX_LISTPACK_VALUE,
 } from './delivery-job.js';
 export type { DeliveryJobData } from './delivery-job.js';
 export { decodeEvents, encodeEvents } from './event-codec.js';

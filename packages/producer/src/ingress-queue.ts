@@ -26,9 +26,16 @@ export const UNLIMITED_ATTEMPTS = 1_000_000_000;
 export const HERALD_BACKOFF = 'herald';
 
 /**
+ * What Herald's workers keep of finished jobs: the last 1,000 completed per queue; failed
+ * ones are all kept (BullMQ's default), for replay. Set on the workers, not on each job:
+ * every job stores its options, and a pending delivery should be small.
+ */
+export const KEEP_FINISHED_JOBS = { removeOnComplete: { count: 1000 } };
+
+/**
  * Options of every Herald job: the same id adds nothing for `dedupeWindowMs`, retried
- * on Herald's schedule until it succeeds or its age runs out, completed jobs trimmed
- * to the last 1,000, failed ones kept for replay.
+ * on Herald's schedule until it succeeds or its age runs out. What is kept once it
+ * finishes is the worker's (KEEP_FINISHED_JOBS).
  */
 export function heraldJobOptions(jobId: string, dedupeWindowMs: number) {
   return {
@@ -36,8 +43,6 @@ export function heraldJobOptions(jobId: string, dedupeWindowMs: number) {
     deduplication: { id: jobId, ttl: dedupeWindowMs },
     attempts: UNLIMITED_ATTEMPTS,
     backoff: { type: HERALD_BACKOFF },
-    removeOnComplete: { count: 1000 },
-    removeOnFail: false,
     // BullMQ appends each failed attempt's stack to the job; a dead endpoint retried
     // for days would grow Redis by ~450 bytes per attempt per pending delivery.
     stackTraceLimit: 0,

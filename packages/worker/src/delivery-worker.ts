@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { EndpointConfig } from '@herald/config';
 import type { Event, Sink } from '@herald/events';
-import { acceptedAtOf, deliveryEvents, endpointQueueName, EventCodecError, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
+import { acceptedAtOf, deliveryEvents, endpointQueueName, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
@@ -86,6 +86,7 @@ export class DeliveryWorker {
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
       maxStalledCount: UNLIMITED_ATTEMPTS,
+      ...KEEP_FINISHED_JOBS,
       limiter: PAUSE_ONLY_LIMITER,
       autorun: false,
       settings: {

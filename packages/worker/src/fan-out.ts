@@ -9,6 +9,7 @@ import {
   encodeEvents,
   endpointQueueName,
   INGRESS_QUEUE,
+  KEEP_FINISHED_JOBS,
   UNLIMITED_ATTEMPTS,
   type DeliveryJobData,
 } from '@herald/producer';
@@ -76,6 +77,7 @@ export class FanOut {
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
       maxStalledCount: UNLIMITED_ATTEMPTS,
+      ...KEEP_FINISHED_JOBS,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(FAN_OUT_RETRY, attemptsMade) },
     });
     this.#worker.on('failed', (job, error) => {

@@ -33,3 +33,4 @@ export { replayFailed } from './replay.js';
 export type { ReplayOptions } from './replay.js';
 export { RoutesPublisher, routesOf } from './routes-publisher.js';
 export type { RoutesPublisherOptions } from './routes-publisher.js';
+export { adviseOnRedis } from './redis-advice.js';

@@ -8,6 +8,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { FanOut } from './fan-out.js';
 import { HttpSink } from './http-sink.js';
+import { adviseOnRedis } from './redis-advice.js';
 import { RoutesPublisher } from './routes-publisher.js';
 import { VERSION } from './version.js';
 
@@ -77,6 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await fanOut.start();
   const routes = new RoutesPublisher(statsRedis, endpoints, { prefix: config.redis.prefix, logger: logger.child({ component: 'routes' }) });
   await routes.start();
+  await adviseOnRedis(statsRedis, logger.child({ component: 'redis' }));
   let closing: Promise<void> | undefined;
   return {
     endpoints: endpoints.map((endpoint) => endpoint.name),
