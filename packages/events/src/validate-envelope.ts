@@ -165,18 +165,36 @@ const event = record(
  */
 export const MAX_EVENT_DEPTH = 32;
 
-/** Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH; walks without recursion. */
+/** A node met while walking an event: its parent and key, so its path is built only if needed. */
+interface Walked {
+  readonly node: unknown;
+  readonly parent: Walked | undefined;
+  readonly key: string | number;
+  readonly depth: number;
+}
+
+function pathOf(walked: Walked, root: string): string {
+  const keys: (string | number)[] = [];
+  for (let at: Walked | undefined = walked; at?.parent !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reduceRight<string>((path, key) => child(path, key), root);
+}
+
+/**
+ * Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH; walks without
+ * recursion, and builds a path only for the place it reports.
+ */
 function checkDepth(value: unknown, path: string, problems: Problems): void {
-  const stack: [unknown, string, number][] = [[value, path, 0]];
+  const stack: Walked[] = [{ node: value, parent: undefined, key: '', depth: 0 }];
   while (stack.length > 0) {
-    const [node, at, depth] = stack.pop()!;
+    const walked = stack.pop()!;
+    const { node, depth } = walked;
     if (typeof node !== 'object' || node === null) continue;
     if (depth >= MAX_EVENT_DEPTH) {
-      problems.add(at, `must not nest deeper than ${MAX_EVENT_DEPTH} levels`);
+      problems.add(pathOf(walked, path), `must not nest deeper than ${MAX_EVENT_DEPTH} levels`);
       return;
     }
-    if (Array.isArray(node)) node.forEach((item, index) => stack.push([item, child(at, index), depth + 1]));
-    else for (const [key, item] of Object.entries(node)) stack.push([item, child(at, key), depth + 1]);
+    if (Array.isArray(node)) node.forEach((item, index) => stack.push({ node: item, parent: walked, key: index, depth: depth + 1 }));
+    else for (const key in node) if (Object.hasOwn(node, key)) stack.push({ node: (node as Record<string, unknown>)[key], parent: walked, key, depth: depth + 1 });
   }
 }
 

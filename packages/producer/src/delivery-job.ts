@@ -56,9 +56,10 @@ export function acceptedAtOf(job: { readonly data: DeliveryJobData; readonly tim
 export const DELIVERY_DEDUPE_WINDOW_MS = 10 * 60_000;
 
 /**
- * Options of each delivery job: its id is the envelope's (each endpoint has its own
- * queue, so ids need not differ between endpoints). Completed jobs are trimmed; failed
- * ones are kept for replay.
+ * Options of each delivery job, whose id is the envelope's (each endpoint has its own
+ * queue, so ids need not differ between endpoints). The id itself is not among them:
+ * every job stores its options, so Router gives BullMQ the id apart (`new Job(..., id)`);
+ * `Queue.add` needs `{ ...deliveryJobOptions(id), jobId: id }`.
  */
 export function deliveryJobOptions(envelopeId: string) {
   return heraldJobOptions(envelopeId, DELIVERY_DEDUPE_WINDOW_MS);

@@ -33,14 +33,13 @@ export const HERALD_BACKOFF = 'herald';
 export const KEEP_FINISHED_JOBS = { removeOnComplete: { count: 1000 } };
 
 /**
- * Options of every Herald job: the same id adds nothing for `dedupeWindowMs`, retried
- * on Herald's schedule until it succeeds or its age runs out. What is kept once it
- * finishes is the worker's (KEEP_FINISHED_JOBS).
+ * Options of every Herald job but its id: the same `dedupeId` adds nothing for
+ * `dedupeWindowMs`, retried on Herald's schedule until it succeeds or its age runs out.
+ * What is kept once it finishes is the worker's (KEEP_FINISHED_JOBS).
  */
-export function heraldJobOptions(jobId: string, dedupeWindowMs: number) {
+export function heraldJobOptions(dedupeId: string, dedupeWindowMs: number) {
   return {
-    jobId,
-    deduplication: { id: jobId, ttl: dedupeWindowMs },
+    deduplication: { id: dedupeId, ttl: dedupeWindowMs },
     attempts: UNLIMITED_ATTEMPTS,
     backoff: { type: HERALD_BACKOFF },
     // BullMQ appends each failed attempt's stack to the job; a dead endpoint retried
@@ -49,9 +48,9 @@ export function heraldJobOptions(jobId: string, dedupeWindowMs: number) {
   };
 }
 
-/** Options of each ingress job. */
+/** Options of each ingress job, its id included. */
 export function ingressJobOptions(jobId: string) {
-  return heraldJobOptions(jobId, INGRESS_DEDUPE_WINDOW_MS);
+  return { jobId, ...heraldJobOptions(jobId, INGRESS_DEDUPE_WINDOW_MS) };
 }
 
 /**

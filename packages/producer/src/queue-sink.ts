@@ -66,12 +66,9 @@ export class QueueSink implements Sink {
     if (this.#closing !== undefined) throw new SinkClosedError('producer');
     parseEvents(events);
     const pending: Pending = { id: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs };
-    const signal = AbortSignal.timeout(this.#timeoutMs);
-    const write = this.#coalescer.submit(pending, signal).catch((error: unknown) => {
-      if (signal.aborted) {
-        throw this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError}); writing the same events again is safe`, error);
-      }
-      throw error;
+    const write = this.#coalescer.submit(pending, {
+      ms: this.#timeoutMs,
+      error: () => this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError}); writing the same events again is safe`),
     });
     this.#inFlight.add(write);
     try {
@@ -83,7 +80,7 @@ export class QueueSink implements Sink {
 
   /** Resolves once Redis is reachable and the routes are read; rejects after timeoutMs. */
   async ready(): Promise<void> {
-    await this.#whenConnected(AbortSignal.timeout(this.#timeoutMs));
+    await this.#whenConnected(this.#timeoutMs);
     try {
       await this.#router.load();
     } catch (error) {
@@ -103,7 +100,7 @@ export class QueueSink implements Sink {
   async #enqueue(batch: Pending[]): Promise<void> {
     // Wait for a connection no longer than the most urgent write in the batch may wait.
     const deadline = Math.min(...batch.map((pending) => pending.deadline));
-    await this.#whenConnected(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
+    await this.#whenConnected(Math.max(1, deadline - Date.now()));
     try {
       await this.#router.enqueue(batch);
     } catch (error) {
@@ -112,10 +109,11 @@ export class QueueSink implements Sink {
   }
 
   /** Waits for a ready connection, so no command is sent that could land after its write gave up. */
-  async #whenConnected(signal: AbortSignal): Promise<void> {
+  async #whenConnected(timeoutMs: number): Promise<void> {
     const client = this.#redis.client;
     if (client.status === 'ready') return;
     if (client.status === 'end') throw this.#unavailable('connection is closed');
+    const signal = AbortSignal.timeout(timeoutMs);
     await new Promise<void>((resolve, reject) => {
       const onReady = () => {
         signal.removeEventListener('abort', onAbort);

@@ -113,7 +113,7 @@ export class FanOut {
     const adds = this.#targets.flatMap((target) => {
       const kept = events.filter(target.accepts);
       if (kept.length === 0) return [];
-      return [target.queue.add(DELIVERY_JOB, deliveryJobData(encodeEvents(kept), acceptedAt), deliveryJobOptions(job.id!))];
+      return [target.queue.add(DELIVERY_JOB, deliveryJobData(encodeEvents(kept), acceptedAt), { ...deliveryJobOptions(job.id!), jobId: job.id! })];
     });
     await Promise.all(adds);
     return adds.length;
