@@ -8,7 +8,7 @@ import { HeraldProcess } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver, type Delivery } from '../helpers/webhook-receiver.js';
 import { chaosEvents, envelopesOf } from './helpers/chaos-events.js';
-import { auditEndpoint, hasAll, readLeftovers, type QueueLeftovers } from './helpers/delivery-audit.js';
+import { auditEndpoint, hasAll, leftoversOnceSettled } from './helpers/delivery-audit.js';
 import { recordFigures } from './helpers/figures.js';
 import { writeHeraldConfig } from './helpers/herald-yaml.js';
 import { scaled } from './helpers/scale.js';
@@ -122,15 +122,7 @@ describe('graceful shutdown', () => {
 
       const drained = await waitUntil(() => receivers.every((receiver, n) => hasAll(receiver, expected[n]!)), 180_000, 100);
       const drainedAt = Date.now();
-      let leftovers: QueueLeftovers | undefined;
-      await waitUntil(
-        async () => {
-          leftovers = await readLeftovers(REDIS_URL, prefix, ENDPOINTS.map((endpoint) => endpoint.name));
-          return leftovers.pending === 0;
-        },
-        drained ? 30_000 : 1000,
-        250,
-      );
+      const leftovers = await leftoversOnceSettled(REDIS_URL, prefix, ENDPOINTS.map((endpoint) => endpoint.name), drained ? 30_000 : 1000);
       // The last worker, idle now, stops at once.
       const idleSigtermAt = Date.now();
       const idleExit = await within(worker.stop('SIGTERM'), SHUTDOWN_BOUND_MS + 15_000, 'idle worker did not exit after SIGTERM');
@@ -154,8 +146,8 @@ describe('graceful shutdown', () => {
         lost: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.lost])),
         duplicates: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.duplicates])),
         unexpected: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.unexpected])),
-        leftoverPending: leftovers?.pending ?? null,
-        leftoverFailed: leftovers?.failed ?? null,
+        leftoverPending: leftovers.pending,
+        leftoverFailed: leftovers.failed,
         totalMs: drainedAt - started,
       });
       for (const round of rounds) {

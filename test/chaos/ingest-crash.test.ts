@@ -4,7 +4,7 @@ import type { HeraldProcess } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { chaosEvents, envelopesOf, MEDIA_TYPES } from './helpers/chaos-events.js';
-import { auditEndpoint, hasAll, readLeftovers, type QueueLeftovers } from './helpers/delivery-audit.js';
+import { auditEndpoint, hasAll, leftoversOnceSettled } from './helpers/delivery-audit.js';
 import { recordFigures } from './helpers/figures.js';
 import { baseUrlOf, heraldEnv, startHerald } from './helpers/herald-run.js';
 import { scaled } from './helpers/scale.js';
@@ -95,15 +95,7 @@ describe('guarantee 1 under repeated ingest crashes', () => {
 
       const expected = ENDPOINTS.map((endpoint) => new Set(events.filter(endpoint.accepts).map((event) => event.id)));
       const drained = await waitUntil(() => receivers.every((receiver, n) => hasAll(receiver, expected[n]!)), DRAIN_BOUND_MS, 100);
-      let leftovers: QueueLeftovers | undefined;
-      await waitUntil(
-        async () => {
-          leftovers = await readLeftovers(REDIS_URL, prefix, ENDPOINTS.map((endpoint) => endpoint.name));
-          return leftovers.pending === 0;
-        },
-        drained ? 30_000 : 1000,
-        250,
-      );
+      const leftovers = await leftoversOnceSettled(REDIS_URL, prefix, ENDPOINTS.map((endpoint) => endpoint.name), drained ? 30_000 : 1000);
       const audits = ENDPOINTS.map((endpoint, n) => auditEndpoint(endpoint.name, receivers[n]!, expected[n]!));
       recordFigures('ingest-crash', {
         seed: random.seed,
@@ -117,8 +109,8 @@ describe('guarantee 1 under repeated ingest crashes', () => {
         lost: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.lost])),
         duplicates: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.duplicates])),
         unexpected: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.unexpected])),
-        leftoverPending: leftovers?.pending ?? null,
-        leftoverFailed: leftovers?.failed ?? null,
+        leftoverPending: leftovers.pending,
+        leftoverFailed: leftovers.failed,
         lastWriteToDrainedMs: Date.now() - lastWrite,
       });
       expect(acknowledged.size).toBe(EVENTS);

@@ -8,7 +8,7 @@ import { HeraldProcess } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { chaosEvents, envelopesOf, MEDIA_TYPES } from './helpers/chaos-events.js';
-import { auditEndpoint, hasAll, readLeftovers, type QueueLeftovers } from './helpers/delivery-audit.js';
+import { auditEndpoint, hasAll, leftoversOnceSettled } from './helpers/delivery-audit.js';
 import { recordFigures } from './helpers/figures.js';
 import { writeHeraldConfig } from './helpers/herald-yaml.js';
 import { scaled } from './helpers/scale.js';
@@ -125,15 +125,7 @@ describe('guarantee 1 under repeated worker crashes', () => {
       const drainedAt = Date.now();
       // Then until nothing is pending, so that late duplicates (a killed worker's delivered
       // but unacknowledged jobs, run again after their lock expired) are counted too.
-      let leftovers: QueueLeftovers | undefined;
-      await waitUntil(
-        async () => {
-          leftovers = await readLeftovers(REDIS_URL, prefix, ENDPOINTS.map((endpoint) => endpoint.name));
-          return leftovers.pending === 0;
-        },
-        drained ? 60_000 : 1000,
-        250,
-      );
+      const leftovers = await leftoversOnceSettled(REDIS_URL, prefix, ENDPOINTS.map((endpoint) => endpoint.name), drained ? 60_000 : 1000);
       const quietAt = Date.now();
       const audits = ENDPOINTS.map((endpoint, n) => auditEndpoint(endpoint.name, receivers[n]!, expected[n]!));
       recordFigures('worker-crash', {
@@ -151,8 +143,8 @@ describe('guarantee 1 under repeated worker crashes', () => {
         duplicates: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.duplicates])),
         unexpected: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.unexpected])),
         requests: Object.fromEntries(audits.map((audit) => [audit.endpoint, audit.requests])),
-        leftoverPending: leftovers?.pending ?? null,
-        leftoverFailed: leftovers?.failed ?? null,
+        leftoverPending: leftovers.pending,
+        leftoverFailed: leftovers.failed,
         writeMs: lastWrite - started,
         totalMs: quietAt - started,
         lastWriteToDrainedMs: drained ? drainedAt - lastWrite : null,

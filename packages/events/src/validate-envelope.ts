@@ -15,13 +15,20 @@ import type { Event } from './event.js';
 /** At most this many problems are listed; the rest are counted. */
 export const MAX_LISTED_PROBLEMS = 100;
 
+/**
+ * Where a value sits: the root's name, or a key under a parent. Kept as a chain and
+ * rendered as a JSON path only when a problem is reported, so that checking a valid
+ * event builds no strings.
+ */
+type Path = string | { readonly parent: Path; readonly key: string | number };
+
 class Problems {
   readonly list: ValidationProblem[] = [];
   count = 0;
 
-  add(path: string, reason: string): void {
+  add(path: Path, reason: string): void {
     this.count += 1;
-    if (this.list.length < MAX_LISTED_PROBLEMS) this.list.push({ path, reason });
+    if (this.list.length < MAX_LISTED_PROBLEMS) this.list.push({ path: render(path), reason });
   }
 
   result(): ValidationProblem[] {
@@ -31,12 +38,21 @@ class Problems {
   }
 }
 
-type Check = (value: unknown, path: string, problems: Problems) => void;
+type Check = (value: unknown, path: Path, problems: Problems) => void;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function child(path: string, key: string | number): string {
+function child(path: Path, key: string | number): Path {
+  return { parent: path, key };
+}
+
+/** The JSON path of a Path: `events[0].target.size`, `$["odd key"]`. */
+function render(path: Path): string {
+  return typeof path === 'string' ? path : childPath(render(path.parent), path.key);
+}
+
+function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   const prefix = path === '$' ? '' : path;
   if (IDENTIFIER.test(key)) return prefix === '' ? key : `${prefix}.${key}`;
@@ -102,6 +118,7 @@ function mapOf(item: Check): Check {
 
 /** Checks the known fields of an object; `required` ones must be present, others may be absent. */
 function record(fields: Record<string, Check>, required: readonly string[] = []): Check {
+  const checks = Object.entries(fields);
   return (value, path, problems) => {
     if (!isRecord(value)) {
       problems.add(path, `must be an object, not ${describe(value)}`);
@@ -110,7 +127,7 @@ function record(fields: Record<string, Check>, required: readonly string[] = [])
     for (const key of required) {
       if (!Object.hasOwn(value, key)) problems.add(child(path, key), 'is required');
     }
-    for (const [key, check] of Object.entries(fields)) {
+    for (const [key, check] of checks) {
       if (Object.hasOwn(value, key)) check(value[key], child(path, key), problems);
     }
   };
@@ -165,40 +182,22 @@ const event = record(
  */
 export const MAX_EVENT_DEPTH = 32;
 
-/** A node met while walking an event: its parent and key, so its path is built only if needed. */
-interface Walked {
-  readonly node: unknown;
-  readonly parent: Walked | undefined;
-  readonly key: string | number;
-  readonly depth: number;
-}
-
-function pathOf(walked: Walked, root: string): string {
-  const keys: (string | number)[] = [];
-  for (let at: Walked | undefined = walked; at?.parent !== undefined; at = at.parent) keys.push(at.key);
-  return keys.reduceRight<string>((path, key) => child(path, key), root);
-}
-
-/**
- * Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH; walks without
- * recursion, and builds a path only for the place it reports.
- */
-function checkDepth(value: unknown, path: string, problems: Problems): void {
-  const stack: Walked[] = [{ node: value, parent: undefined, key: '', depth: 0 }];
+/** Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH; walks without recursion. */
+function checkDepth(value: unknown, path: Path, problems: Problems): void {
+  const stack: [unknown, Path, number][] = [[value, path, 0]];
   while (stack.length > 0) {
-    const walked = stack.pop()!;
-    const { node, depth } = walked;
+    const [node, at, depth] = stack.pop()!;
     if (typeof node !== 'object' || node === null) continue;
     if (depth >= MAX_EVENT_DEPTH) {
-      problems.add(pathOf(walked, path), `must not nest deeper than ${MAX_EVENT_DEPTH} levels`);
+      problems.add(at, `must not nest deeper than ${MAX_EVENT_DEPTH} levels`);
       return;
     }
-    if (Array.isArray(node)) node.forEach((item, index) => stack.push({ node: item, parent: walked, key: index, depth: depth + 1 }));
-    else for (const key in node) if (Object.hasOwn(node, key)) stack.push({ node: (node as Record<string, unknown>)[key], parent: walked, key, depth: depth + 1 });
+    if (Array.isArray(node)) node.forEach((item, index) => stack.push([item, child(at, index), depth + 1]));
+    else for (const [key, item] of Object.entries(node)) stack.push([item, child(at, key), depth + 1]);
   }
 }
 
-function checkEventList(value: unknown, path: string, problems: Problems): void {
+function checkEventList(value: unknown, path: Path, problems: Problems): void {
   if (!Array.isArray(value)) {
     problems.add(path, `must be an array of events, not ${describe(value)}`);
   } else if (value.length === 0) {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { INGRESS_QUEUE } from '@herald/producer';
 import { readFleetStatus } from '@herald/worker';
 import type { WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { waitUntil } from './wait-until.js';
 
 /** What one endpoint got, against what it should have got. */
 export interface EndpointAudit {
@@ -78,4 +79,22 @@ export async function readLeftovers(redisUrl: string, prefix: string, endpoints:
     await ingress.close();
     redis.disconnect();
   }
+}
+
+/**
+ * Polls the queues until nothing is pending (so late duplicates, a killed worker's jobs run
+ * again after their lock expired, are counted too) or `timeoutMs` passes; returns what was
+ * left at the last look.
+ */
+export async function leftoversOnceSettled(redisUrl: string, prefix: string, endpoints: readonly string[], timeoutMs: number): Promise<QueueLeftovers> {
+  let leftovers = await readLeftovers(redisUrl, prefix, endpoints);
+  await waitUntil(
+    async () => {
+      leftovers = await readLeftovers(redisUrl, prefix, endpoints);
+      return leftovers.pending === 0;
+    },
+    timeoutMs,
+    250,
+  );
+  return leftovers;
 }
