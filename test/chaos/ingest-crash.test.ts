@@ -6,7 +6,7 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { chaosEvents, envelopesOf, MEDIA_TYPES } from './helpers/chaos-events.js';
 import { auditEndpoint, hasAll, leftoversOnceSettled } from './helpers/delivery-audit.js';
 import { recordFigures } from './helpers/figures.js';
-import { baseUrlOf, heraldEnv, startHerald } from './helpers/herald-run.js';
+import { heraldEnv, startHerald } from './helpers/herald-run.js';
 import { scaled } from './helpers/scale.js';
 import { SeededRandom } from './helpers/seeded-random.js';
 import { Teardown } from './helpers/teardown.js';
@@ -23,6 +23,13 @@ const ENDPOINTS = [
   { name: 'no-pulls', ignore: { actions: ['pull'] }, accepts: (event: Event) => event.action !== 'pull' },
   { name: 'no-indexes', ignore: { mediatypes: [MEDIA_TYPES.ociIndex] }, accepts: (event: Event) => event.target.mediaType !== MEDIA_TYPES.ociIndex },
 ] as const;
+
+/** Where a started `herald ingest` takes POSTs, from the line startHerald waited for. */
+function eventsUrlOf(ingest: HeraldProcess): string {
+  const match = /ingest: POST events to (http:\/\/\S+\/events)/.exec(ingest.output.join(''));
+  if (match === null) throw new Error(`no ingest line in:\n${ingest.output.join('')}`);
+  return match[1]!;
+}
 
 /**
  * Ingest acknowledges an envelope (202) once Redis holds one delivery job per endpoint
@@ -49,7 +56,7 @@ describe('guarantee 1 under repeated ingest crashes', () => {
       teardown.addProcess('worker', () => worker);
       let ingest: HeraldProcess = await startHerald('ingest', env);
       teardown.addProcess('ingest', () => ingest);
-      let url = `${baseUrlOf(ingest)}/events`;
+      let url = eventsUrlOf(ingest);
 
       const events = chaosEvents(`ingest-crash-${random.seed}`, EVENTS, random);
       const envelopes = envelopesOf(events, random, 4);
@@ -87,7 +94,7 @@ describe('guarantee 1 under repeated ingest crashes', () => {
         await ingest.stop('SIGKILL');
         kills.push({ atMs: at - started, acknowledgedBefore: acknowledged.size, restartMs: 0 });
         ingest = await startHerald('ingest', env);
-        url = `${baseUrlOf(ingest)}/events`;
+        url = eventsUrlOf(ingest);
         kills.at(-1)!.restartMs = Date.now() - at;
       }
       await writing;

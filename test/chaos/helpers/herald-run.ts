@@ -13,11 +13,13 @@ export function heraldEnv(options: { redisUrl: string; prefix: string; endpoints
   };
 }
 
-/** Starts `herald <role>` and waits for the line saying it runs. */
+/** Starts `herald <role>` and waits for the lines saying it runs and where. */
 export async function startHerald(role: 'worker' | 'ingest', env: Record<string, string>, timeoutMs = 30_000): Promise<HeraldProcess> {
   const process = new HeraldProcess([role], env);
   try {
     await process.waitFor(role === 'worker' ? 'worker: delivering to' : 'ingest: POST events to', timeoutMs);
+    // The health line comes last, possibly in a later chunk: baseUrlOf reads it.
+    await process.waitFor('health: ', timeoutMs);
   } catch (error) {
     await stopHerald(process, 'SIGKILL');
     throw error;
