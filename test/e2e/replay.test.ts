@@ -60,6 +60,8 @@ describe('herald status, replay and ping', () => {
     const table = await herald(['status']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^flaky\s+0\s+1\s+\d+\s+0\s+\d+\s+0\s+500:\d+$/m);
+    // The worker published its routes: the enabled endpoint, not the disabled one.
+    expect(table.stdout).toMatch(/^routes [\w-]{16}: flaky$/m);
 
     expect(await herald(['replay', '--dry-run'])).toMatchObject({ code: 0, stdout: expect.stringContaining('flaky: 1 failed would be replayed') });
     receiver.reply = () => ({ status: 200 });

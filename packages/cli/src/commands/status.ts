@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { redactUrl } from '@herald/config';
+import { readRoutes, type RoutingTable } from '@herald/producer';
 import { readFleetStatus } from '@herald/worker';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
@@ -12,12 +13,27 @@ Shows each endpoint as the whole fleet sees it, from Redis: deliveries pending
 counters of attempts: events, successes, failures (non-2xx), errors (no answer).
 An endpoint removed from the config whose queue still holds deliveries is listed
 too, marked "(not in config)": nobody delivers them until it is configured again.
+The last line says which endpoints producers and ingest route events to (the
+routes the last worker started published), and where that differs from the config.
 
 Options:
   -c, --config FILE   config file (default: $HERALD_CONFIG, else defaults only)
       --json          print JSON instead of a table
   -h, --help          show this help
 `;
+
+/** Which endpoints accepted events are routed to, and how that differs from the config's enabled ones. */
+export function routesLine(table: RoutingTable | undefined, enabled: readonly string[]): string {
+  if (table === undefined) return 'routes: none published yet; events wait in the ingress queue until a worker starts';
+  const routed = table.routes.map((route) => route.name);
+  const missing = enabled.filter((name) => !routed.includes(name));
+  const extra = routed.filter((name) => !enabled.includes(name));
+  const differences = [
+    ...(missing.length > 0 ? [`not routed yet: ${missing.join(', ')} (start a worker with this config)`] : []),
+    ...(extra.length > 0 ? [`routed but not in this config: ${extra.join(', ')}`] : []),
+  ];
+  return `routes ${table.version}: ${routed.join(', ') || 'no endpoints'}${differences.length > 0 ? `; ${differences.join('; ')}` : ''}`;
+}
 
 /** `herald status`: one line per endpoint. */
 export async function status(args: string[], io: CommandIo): Promise<number> {
@@ -46,6 +62,7 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
     for (const row of rows) io.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+    io.stdout.write(`${routesLine(await readRoutes(redis, config.redis.prefix), config.endpoints.filter((endpoint) => !endpoint.disabled).map((endpoint) => endpoint.name))}\n`);
     const orphaned = fleet.filter((entry) => !entry.configured);
     if (orphaned.length > 0) {
       const held = orphaned.reduce((sum, entry) => sum + entry.pending + entry.failed, 0);
