@@ -21,13 +21,15 @@ export function routesOf(endpoints: readonly EndpointConfig[]): RoutingTable {
 /**
  * RoutesPublisher writes the worker's routes (each enabled endpoint's name and filter) to
  * Redis when the worker starts, so producers and ingest fan out to them from their next
- * write; the last worker started wins. It then checks every few seconds that a table is
- * still there (a Redis that lost its data), and writes it again only when none is.
+ * write; the last worker started wins. Until that first write succeeds (Redis unreachable
+ * at start) it tries again every few seconds; after it, it only checks that a table is
+ * still there (a Redis that lost its data) and writes it again when none is.
  */
 export class RoutesPublisher {
   readonly #redis: Redis;
   readonly #table: RoutingTable;
   readonly #options: RoutesPublisherOptions;
+  #published = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(redis: Redis, endpoints: readonly EndpointConfig[], options: RoutesPublisherOptions) {
@@ -36,20 +38,35 @@ export class RoutesPublisher {
     this.#options = options;
   }
 
-  /** Publishes the routes, then starts checking that they stay. */
+  /** Publishes the routes (or says why it could not yet), then keeps them there. */
   async start(): Promise<void> {
-    const { prefix, logger } = this.#options;
-    await publishRoutes(this.#redis, prefix, this.#table);
-    logger.info({ version: this.#table.version, endpoints: this.#table.routes.map((route) => route.name) }, 'routes published');
-    this.#timer = setInterval(() => {
-      publishRoutes(this.#redis, prefix, this.#table, { ifAbsent: true })
-        .then((wrote) => wrote && logger.warn({ version: this.#table.version }, 'routes were missing from redis, published again'))
-        .catch(() => {});
-    }, this.#options.checkIntervalMs ?? 5000);
+    await this.#publish();
+    this.#timer = setInterval(() => void this.#publish(), this.#options.checkIntervalMs ?? 5000);
     this.#timer.unref();
+  }
+
+  /** Whether the routes were written since the worker started. */
+  get published(): boolean {
+    return this.#published;
   }
 
   close(): void {
     clearInterval(this.#timer);
+  }
+
+  async #publish(): Promise<void> {
+    const { prefix, logger } = this.#options;
+    const fields = { version: this.#table.version, endpoints: this.#table.routes.map((route) => route.name) };
+    try {
+      if (!this.#published) {
+        await publishRoutes(this.#redis, prefix, this.#table);
+        this.#published = true;
+        logger.info(fields, 'routes published');
+      } else if (await publishRoutes(this.#redis, prefix, this.#table, { ifAbsent: true })) {
+        logger.warn(fields, 'routes were missing from redis, published again');
+      }
+    } catch (error) {
+      if (!this.#published) logger.warn({ err: error, ...fields }, 'routes not published yet, redis unreachable; retrying');
+    }
   }
 }
