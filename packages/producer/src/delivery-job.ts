@@ -1,5 +1,5 @@
 import type { Event } from '@herald/events';
-import { decodeEvents } from './event-codec.js';
+import { decodeEvents, encodeEvents } from './event-codec.js';
 import { heraldJobOptions } from './ingress-queue.js';
 
 /**
@@ -34,6 +34,22 @@ export interface DeliveryJobData {
 /** The data of a new delivery job of these events; `acceptedAt` only when it is not now. */
 export function deliveryJobData(encodedEvents: string, acceptedAt?: number): DeliveryJobData {
   return acceptedAt === undefined ? { z: encodedEvents } : { z: encodedEvents, acceptedAt };
+}
+
+/**
+ * For each target whose filter keeps at least one of the envelope's events, those events
+ * encoded for its delivery job; the whole envelope is encoded once, however many targets
+ * keep all of it. Targets that keep nothing are left out.
+ */
+export function deliveriesOf<T extends { readonly accepts: (event: Event) => boolean }>(events: readonly Event[], targets: readonly T[]): { target: T; encoded: string }[] {
+  let whole: string | undefined;
+  const deliveries: { target: T; encoded: string }[] = [];
+  for (const target of targets) {
+    const kept = events.filter(target.accepts);
+    if (kept.length === 0) continue;
+    deliveries.push({ target, encoded: kept.length === events.length ? (whole ??= encodeEvents(events)) : encodeEvents(kept) });
+  }
+  return deliveries;
 }
 
 /** The events of a delivery job, whichever release wrote it. Throws EventCodecError on damaged data. */

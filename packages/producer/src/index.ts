@@ -19,6 +19,7 @@ export {
 } from './ingress-queue.js';
 export {
   acceptedAtOf,
+  deliveriesOf,
   DELIVERY_DEDUPE_WINDOW_MS,
   DELIVERY_JOB,
   deliveryEvents,

@@ -1,8 +1,7 @@
 import { Job, Queue } from 'bullmq';
 import type { Event } from '@herald/events';
 import type { Cluster, Redis } from 'ioredis';
-import { DELIVERY_JOB, deliveryJobData, deliveryJobOptions, endpointQueueName } from './delivery-job.js';
-import { encodeEvents } from './event-codec.js';
+import { DELIVERY_JOB, deliveriesOf, deliveryJobData, deliveryJobOptions, endpointQueueName } from './delivery-job.js';
 import { ENVELOPE_JOB, INGRESS_QUEUE, ingressJobOptions } from './ingress-queue.js';
 import { compileRoutes, readRoutes, routesKey, type CompiledRoute } from './routes.js';
 
@@ -98,12 +97,8 @@ export class Router {
   #addDeliveries(client: RedisClient, envelopes: readonly RoutedEnvelope[], routes: readonly CompiledRoute[]): Promise<string>[] {
     const adds: Promise<string>[] = [];
     for (const { id, events } of envelopes) {
-      let whole: string | undefined;
-      for (const route of routes) {
-        const kept = events.filter(route.accepts);
-        if (kept.length === 0) continue;
-        const encoded = kept.length === events.length ? (whole ??= encodeEvents(events)) : encodeEvents(kept);
-        adds.push(new Job(this.#queue(endpointQueueName(route.name)), DELIVERY_JOB, deliveryJobData(encoded), deliveryJobOptions(id), id).addJob(client));
+      for (const { target, encoded } of deliveriesOf(events, routes)) {
+        adds.push(new Job(this.#queue(endpointQueueName(target.name)), DELIVERY_JOB, deliveryJobData(encoded), deliveryJobOptions(id), id).addJob(client));
       }
     }
     return adds;

@@ -4,9 +4,9 @@ import type { EndpointConfig } from '@herald/config';
 import { acceptsEvent, type Envelope, type Event } from '@herald/events';
 import {
   DELIVERY_JOB,
+  deliveriesOf,
   deliveryJobData,
   deliveryJobOptions,
-  encodeEvents,
   endpointQueueName,
   INGRESS_QUEUE,
   KEEP_FINISHED_JOBS,
@@ -110,11 +110,9 @@ export class FanOut {
   async #fanOut(job: Job<Envelope>): Promise<number> {
     const events = job.data.events;
     const acceptedAt = (job.data as { acceptedAt?: number }).acceptedAt ?? job.timestamp;
-    const adds = this.#targets.flatMap((target) => {
-      const kept = events.filter(target.accepts);
-      if (kept.length === 0) return [];
-      return [target.queue.add(DELIVERY_JOB, deliveryJobData(encodeEvents(kept), acceptedAt), { ...deliveryJobOptions(job.id!), jobId: job.id! })];
-    });
+    const adds = deliveriesOf(events, this.#targets).map(({ target, encoded }) =>
+      target.queue.add(DELIVERY_JOB, deliveryJobData(encoded, acceptedAt), { ...deliveryJobOptions(job.id!), jobId: job.id! }),
+    );
     await Promise.all(adds);
     return adds.length;
   }
