@@ -13,8 +13,8 @@ export interface BenchPlan {
   ingestEnvelopes: number;
   /** Deliveries per saturation measurement (events = deliveries ÷ endpoints). */
   saturationDeliveries: number;
-  /** Latency measurements: worker processes and offered load (events/s); each lasts `latencySeconds`. */
-  latency: { workers: number; rate: number }[];
+  /** Latency measurements: worker processes, offered load (events/s) and Herald's `maxbatch`; each lasts `latencySeconds`. */
+  latency: { workers: number; rate: number; maxBatch: number }[];
   latencySeconds: number;
   /** Events queued for a stopped endpoint in the memory measurement. */
   memoryEvents: number;
@@ -28,6 +28,9 @@ export interface BenchPlan {
   /** Where the figures are written. */
   out: string;
 }
+
+/** The `maxbatch` of the batching cells (the batching issue's targets are set at 32). */
+export const BATCH = 32;
 
 /** The sections of a run, as --only names them. */
 export const SECTIONS = ['baselines', 'producer', 'ingest', 'throughput', 'latency', 'memory', 'everysec'] as const;
@@ -79,9 +82,10 @@ export function benchPlan(argv: string[]): BenchPlan {
     ingestEnvelopes: quick ? 2_000 : 10_000,
     saturationDeliveries: quick ? (values.profile ? 6_000 : 1_500) : values.profile ? 30_000 : 6_000,
     latency: [
-      { workers: 1, rate: 1_000 },
-      { workers: 2, rate: 1_000 },
-      { workers: 1, rate: 200 },
+      { workers: 1, rate: 1_000, maxBatch: 1 },
+      { workers: 1, rate: 1_000, maxBatch: BATCH },
+      { workers: 2, rate: 1_000, maxBatch: 1 },
+      { workers: 1, rate: 200, maxBatch: 1 },
     ],
     latencySeconds: quick ? 2 : 5,
     memoryEvents: quick ? 3_000 : 100_000,

@@ -1,6 +1,6 @@
 import { RECOMMENDED_HASH_MAX_LISTPACK_VALUE } from '@herald/producer';
 import { RedisServer } from '../helpers/redis-server.js';
-import type { BenchPlan, Section } from './bench-plan.js';
+import { BATCH, type BenchPlan, type Section } from './bench-plan.js';
 import { gotPostRate, redisRoundTrips, type RedisRoundTrips } from './client-limits.js';
 import { fixedLoad, saturate, type LatencyRun, type SaturationRun } from './end-to-end-scenario.js';
 import { ingestRate, type IngestResult } from './ingest-scenario.js';
@@ -23,6 +23,8 @@ export interface ThroughputCell {
   redis: Persistence;
   /** Deliveries in flight per endpoint per worker process, both systems. */
   concurrency: number;
+  /** Herald's `maxbatch` (the baseline always sends one event per request). */
+  maxBatch: number;
   workers: number;
   endpoints: number;
   herald: SaturationSummary;
@@ -35,6 +37,8 @@ export interface ThroughputCell {
 export interface SaturationSummary {
   eventsPerS: Measured;
   deliveriesPerS: number;
+  /** POST requests per event delivered, in the median run. */
+  requestsPerEvent: number;
   workerCpuUsPerDelivery: number;
   receiverCpuUsPerDelivery: number;
   redisCallsPerEvent: number;
@@ -55,6 +59,8 @@ export interface LatencySummaryRow {
   p99: Measured;
   max: Measured;
   samples: number;
+  /** POST requests per event, in the median run. */
+  requestsPerEvent: number;
 }
 
 /** Every figure of one run, by section of the issue. */
@@ -63,7 +69,7 @@ export interface Measurements {
   producer: Partial<Record<Persistence, { oneWriter: Measured; writers64: Measured; baselineOneWriter: Measured; baselineWriters64: Measured }>>;
   ingest: Partial<Record<Persistence, { envelopesPerS: Measured; p50Ms: number; p99Ms: number; refused: number }>>;
   throughput: ThroughputCell[];
-  latency: { workers: number; rate: number; seconds: number; herald: LatencySummaryRow; baseline: LatencySummaryRow }[];
+  latency: { workers: number; rate: number; maxBatch: number; seconds: number; herald: LatencySummaryRow; baseline: LatencySummaryRow }[];
   memory: { herald: PendingMemory; baseline: PendingMemory; heraldListpack: PendingMemory } | undefined;
   http: { oneEndpoint: Measured; fourEndpoints: Measured } | undefined;
   redis: Partial<Record<Persistence, { serialPerS: Measured; pipelinedPerS: Measured; pipelinedSet1KbPerS: Measured; batch: number }>>;
@@ -74,6 +80,7 @@ function summarizeSaturation(runs: SaturationRun[], events: number): SaturationS
   return {
     eventsPerS: measured(runs.map((run) => run.eventsPerS)),
     deliveriesPerS: round(mid.deliveriesPerS),
+    requestsPerEvent: round(mid.requestsPerEvent),
     workerCpuUsPerDelivery: round(mid.workerCpuUsPerDelivery),
     receiverCpuUsPerDelivery: round(mid.receiverCpuUsPerDelivery),
     redisCallsPerEvent: round(mid.redisCallsPerEvent),
@@ -98,6 +105,7 @@ function summarizeLatencyRuns(runs: LatencyRun[]): LatencySummaryRow {
     p99: measured(runs.map((run) => run.latency.p99)),
     max: measured(runs.map((run) => run.latency.max)),
     samples: runs.reduce((sum, run) => sum + run.latency.samples, 0),
+    requestsPerEvent: round(medianRun(runs, (run) => run.latency.p99).requestsPerEvent),
   };
 }
 
@@ -116,12 +124,16 @@ interface Bench {
 }
 
 const endpointsOf = (bench: Bench, count: number) => Array.from({ length: count }, (_, n) => bench.receiver.url(n));
-const settingsOf = (bench: Bench, workers: number, endpoints: number, concurrency = bench.plan.concurrency): PipelineSettings => ({
+const settingsOf = (bench: Bench, workers: number, endpoints: number, concurrency = bench.plan.concurrency, maxBatch = 1): PipelineSettings => ({
   redisUrl: bench.url,
   workers,
   endpoints: endpointsOf(bench, endpoints),
   concurrency,
+  maxBatch,
 });
+
+/** One end-to-end throughput cell: worker processes, endpoints, concurrency and Herald's `maxbatch`. */
+type Cell = { workers: number; endpoints: number; concurrency?: number; maxBatch?: number };
 
 async function measureRedisLimits(bench: Bench): Promise<void> {
   const runs: RedisRoundTrips[] = [];
@@ -176,31 +188,33 @@ async function measureIngest(bench: Bench): Promise<void> {
   bench.log(`  ingest: ${Math.round(ingest.envelopesPerS.median)} envelopes/s`);
 }
 
-async function measureThroughput(bench: Bench, cells: [workers: number, endpoints: number, concurrency?: number][]): Promise<void> {
-  for (const [workers, endpoints, concurrency = bench.plan.concurrency] of cells) {
-    const events = Math.round(bench.plan.saturationDeliveries / endpoints);
+async function measureThroughput(bench: Bench, cells: Cell[]): Promise<void> {
+  for (const { workers, endpoints, concurrency = bench.plan.concurrency, maxBatch = 1 } of cells) {
+    // Batching drains a backlog several times faster: a larger one keeps the run long enough to time.
+    const events = Math.round((bench.plan.saturationDeliveries * (maxBatch > 1 ? 4 : 1)) / endpoints);
     const runs: Record<System, SaturationRun[]> = { herald: [], baseline: [] };
     for (let run = 0; run < bench.plan.repetitions; run += 1) {
-      for (const system of order(run)) runs[system].push(await saturate(system, settingsOf(bench, workers, endpoints, concurrency), events, bench.receiver, bench.probe));
+      for (const system of order(run)) runs[system].push(await saturate(system, settingsOf(bench, workers, endpoints, concurrency, maxBatch), events, bench.receiver, bench.probe));
     }
     const herald = summarizeSaturation(runs.herald, events);
     const baseline = summarizeSaturation(runs.baseline, events);
     const ratio = round(herald.eventsPerS.median / baseline.eventsPerS.median);
-    bench.into.throughput.push({ redis: bench.persistence, concurrency, workers, endpoints, herald, baseline, ratio });
-    bench.log(`  end to end ${workers}w × ${endpoints}e, concurrency ${concurrency}: herald ${Math.round(herald.eventsPerS.median)} events/s, baseline ${Math.round(baseline.eventsPerS.median)} events/s (${ratio}×)`);
+    bench.into.throughput.push({ redis: bench.persistence, concurrency, maxBatch, workers, endpoints, herald, baseline, ratio });
+    const batch = maxBatch > 1 ? `, maxbatch ${maxBatch} (${herald.requestsPerEvent} requests/event)` : '';
+    bench.log(`  end to end ${workers}w × ${endpoints}e, concurrency ${concurrency}${batch}: herald ${Math.round(herald.eventsPerS.median)} events/s, baseline ${Math.round(baseline.eventsPerS.median)} events/s (${ratio}×)`);
   }
 }
 
 async function measureLatency(bench: Bench): Promise<void> {
   const seconds = bench.plan.latencySeconds;
-  for (const { workers, rate } of bench.plan.latency) {
+  for (const { workers, rate, maxBatch } of bench.plan.latency) {
     const runs: Record<System, LatencyRun[]> = { herald: [], baseline: [] };
     for (let run = 0; run < bench.plan.repetitions; run += 1) {
-      for (const system of order(run)) runs[system].push(await fixedLoad(system, settingsOf(bench, workers, 1), rate, seconds, bench.receiver));
+      for (const system of order(run)) runs[system].push(await fixedLoad(system, settingsOf(bench, workers, 1, undefined, maxBatch), rate, seconds, bench.receiver));
     }
-    const latency = { workers, rate, seconds, herald: summarizeLatencyRuns(runs.herald), baseline: summarizeLatencyRuns(runs.baseline) };
+    const latency = { workers, rate, maxBatch, seconds, herald: summarizeLatencyRuns(runs.herald), baseline: summarizeLatencyRuns(runs.baseline) };
     bench.into.latency.push(latency);
-    bench.log(`  latency ${workers}w at ${rate}/s: herald p99 ${latency.herald.p99.median} ms, baseline p99 ${latency.baseline.p99.median} ms`);
+    bench.log(`  latency ${workers}w at ${rate}/s${maxBatch > 1 ? `, maxbatch ${maxBatch}` : ''}: herald p99 ${latency.herald.p99.median} ms, baseline p99 ${latency.baseline.p99.median} ms`);
   }
 }
 
@@ -240,7 +254,15 @@ export async function measureOn(persistence: Persistence, plan: BenchPlan, recei
     if (wants('baselines') && full) await measureHttpLimit(bench);
     if (wants('producer')) await measureProducer(bench);
     if (wants('ingest')) await measureIngest(bench);
-    if (wants('throughput')) await measureThroughput(bench, full ? [[1, 1], [1, 1, 64], [2, 1], [1, 4], [2, 4]] : [[1, 1]]);
+    if (wants('throughput')) {
+      const cell = (workers: number, endpoints: number, concurrency?: number, maxBatch?: number): Cell => ({ workers, endpoints, concurrency, maxBatch });
+      await measureThroughput(
+        bench,
+        full
+          ? [cell(1, 1), cell(1, 1, 64), cell(2, 1), cell(1, 4), cell(2, 4), cell(1, 1, undefined, BATCH), cell(1, 4, undefined, BATCH)]
+          : [cell(1, 1)],
+      );
+    }
     if (wants('latency') && full) await measureLatency(bench);
     if (wants('memory') && full) await measureMemory(bench);
     return version;

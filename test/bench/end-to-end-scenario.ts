@@ -16,8 +16,10 @@ const FILL_WRITERS = 64;
 export interface SaturationRun {
   /** Events delivered to every endpoint per second (deliveries/s ÷ endpoints). */
   eventsPerS: number;
-  /** 2xx answers at the receiver per second. */
+  /** Events answered 2xx at the receiver per second, all endpoints together. */
   deliveriesPerS: number;
+  /** POST requests per event delivered to an endpoint (1 without batching). */
+  requestsPerEvent: number;
   /** Worker-process CPU per delivery, in µs (all worker processes). */
   workerCpuUsPerDelivery: number;
   /** Receiver CPU per delivery, in µs. */
@@ -93,6 +95,7 @@ export async function saturate(system: System, settings: PipelineSettings, event
     return {
       eventsPerS: events / seconds,
       deliveriesPerS: deliveries / seconds,
+      requestsPerEvent: tally.requests / tally.events,
       workerCpuUsPerDelivery: workerCpuUs / deliveries,
       receiverCpuUsPerDelivery: receiverCpuUs / deliveries,
       redisCallsPerEvent: redis.calls / events,
@@ -117,6 +120,8 @@ export interface LatencyRun {
   latency: LatencySummary;
   /** Events that reached the receiver. */
   delivered: number;
+  /** POST requests per event delivered. */
+  requestsPerEvent: number;
 }
 
 /**
@@ -147,14 +152,14 @@ export async function fixedLoad(system: System, settings: PipelineSettings, rate
     }
     const offeredPerS = (total * 1000) / (now() - started);
     await Promise.all(writes);
-    await receiver.waitFor(total * settings.endpoints.length, 60_000);
+    const tally = await receiver.waitFor(total * settings.endpoints.length, 60_000);
     const warmup = Math.round(rate);
     const samples: number[] = [];
     for (const [, eventId, arrivedAt] of await receiver.arrivals()) {
       const n = Number(eventId.slice(eventId.lastIndexOf('-') + 1));
       if (n >= warmup) samples.push(arrivedAt - due[n]!);
     }
-    return { offeredPerS, latency: summarizeLatency(samples), delivered: samples.length + warmup * settings.endpoints.length };
+    return { offeredPerS, latency: summarizeLatency(samples), delivered: samples.length + warmup * settings.endpoints.length, requestsPerEvent: tally.requests / tally.events };
   } finally {
     await pipeline.stop();
   }

@@ -7,6 +7,8 @@ export interface HeraldSettings {
   prefix: string;
   /** `worker.concurrency`: deliveries in flight per endpoint per process, and fan-out jobs in flight. */
   concurrency: number;
+  /** `maxbatch` of every endpoint. @defaultValue 1 */
+  maxBatch?: number;
   /** Endpoint URLs; endpoint n is named `bench-n`. */
   endpoints: string[];
   /** Node options of the processes, e.g. --cpu-prof. */
@@ -24,7 +26,7 @@ function heraldEnv(settings: HeraldSettings): Record<string, string> {
     HERALD_HTTP_PORT: '0',
     HERALD_LOG_LEVEL: 'info',
     HERALD_WORKER_CONCURRENCY: String(settings.concurrency),
-    HERALD_ENDPOINTS: JSON.stringify(settings.endpoints.map((url, n) => ({ name: endpointName(n), url }))),
+    HERALD_ENDPOINTS: JSON.stringify(settings.endpoints.map((url, n) => ({ name: endpointName(n), url, maxbatch: settings.maxBatch ?? 1 }))),
   };
 }
 

@@ -20,6 +20,8 @@ export interface PipelineSettings {
   endpoints: string[];
   /** Deliveries in flight per endpoint per worker process. */
   concurrency: number;
+  /** Herald's `maxbatch` on every endpoint (the baseline sends one event per request whatever this says). @defaultValue 1 */
+  maxBatch?: number;
   /** Node options of the worker processes (--cpu-prof). */
   nodeArgs?: string[];
 }
@@ -51,11 +53,11 @@ export class Pipeline {
 
   /** Starts the worker processes and waits until every one consumes. */
   async start(): Promise<void> {
-    const { redisUrl, workers, endpoints, concurrency, nodeArgs } = this.#settings;
+    const { redisUrl, workers, endpoints, concurrency, maxBatch = 1, nodeArgs } = this.#settings;
     await this.#ingress.waitUntilReady();
     if (this.system === 'herald') {
       // The workers publish the routes; the producer reads them when it is ready.
-      this.#processes = await startHeraldWorkers({ redisUrl, prefix: this.prefix, concurrency, endpoints, ...(nodeArgs ? { nodeArgs } : {}) }, workers);
+      this.#processes = await startHeraldWorkers({ redisUrl, prefix: this.prefix, concurrency, maxBatch, endpoints, ...(nodeArgs ? { nodeArgs } : {}) }, workers);
       await this.#producer!.ready();
     } else {
       this.#processes = await Promise.all(

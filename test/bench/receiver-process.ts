@@ -2,7 +2,9 @@ import { NodeProcess } from './node-process.js';
 
 /** What the receiver counted since its last reset. */
 export interface ReceiverTally {
-  deliveries: number;
+  /** POST requests answered. */
+  requests: number;
+  /** Events they held, duplicates included. */
   events: number;
   duplicates: number;
   errors: number;
@@ -48,11 +50,11 @@ export class ReceiverProcess {
     return (await this.#call('/_bench/stats')) as ReceiverTally;
   }
 
-  /** Resolves once `deliveries` deliveries arrived; throws with the tally after `timeoutMs`. */
-  async waitFor(deliveries: number, timeoutMs: number): Promise<ReceiverTally> {
-    const tally = (await this.#call(`/_bench/wait?deliveries=${deliveries}&timeoutMs=${timeoutMs}`)) as ReceiverTally;
-    if (tally.deliveries < deliveries) {
-      throw new Error(`receiver got ${tally.deliveries} of ${deliveries} deliveries within ${timeoutMs} ms`);
+  /** Resolves once `events` events arrived, however many per request; throws with the tally after `timeoutMs`. */
+  async waitFor(events: number, timeoutMs: number): Promise<ReceiverTally> {
+    const tally = (await this.#call(`/_bench/wait?events=${events}&timeoutMs=${timeoutMs}`)) as ReceiverTally;
+    if (tally.events < events) {
+      throw new Error(`receiver got ${tally.events} of ${events} events within ${timeoutMs} ms`);
     }
     return tally;
   }

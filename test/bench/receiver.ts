@@ -1,12 +1,12 @@
 /**
  * The benchmark's webhook receiver, run as its own process (`node --import tsx
  * test/bench/receiver.ts`) so its CPU is not the benchmark driver's. It answers every
- * POST with 200 at once, counts deliveries per path, remembers each event id's first
+ * POST with 200 at once, counts requests and events per path, remembers each event id's first
  * arrival (wall clock, ms, sub-ms precision) and reports over its own HTTP endpoints:
  *
  *   POST /_bench/reset                 forget everything
  *   GET  /_bench/stats                 counts, duplicates, first and last arrival
- *   GET  /_bench/wait?deliveries=N     answers once N deliveries have arrived (or after timeoutMs)
+ *   GET  /_bench/wait?events=N         answers once N events have arrived, duplicates included (or after timeoutMs)
  *   GET  /_bench/arrivals              [[path, id, arrivedAt], ...] of first arrivals
  *
  * It prints `receiver: http://127.0.0.1:<port>` once listening.
@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 const now = () => performance.timeOrigin + performance.now();
 
 interface Tally {
-  deliveries: number;
+  /** POST requests answered (each holds one envelope of one or more events). */
+  requests: number;
   events: number;
   duplicates: number;
   errors: number;
@@ -29,10 +30,10 @@ interface Tally {
 
 let tally: Tally;
 let arrivals: Map<string, number>;
-let waiters: { deliveries: number; respond: () => void }[] = [];
+let waiters: { events: number; respond: () => void }[] = [];
 
 function reset(): void {
-  tally = { deliveries: 0, events: 0, duplicates: 0, errors: 0, byPath: {}, first: undefined, last: undefined };
+  tally = { requests: 0, events: 0, duplicates: 0, errors: 0, byPath: {}, first: undefined, last: undefined };
   arrivals = new Map();
   for (const waiter of waiters) waiter.respond();
   waiters = [];
@@ -53,7 +54,7 @@ function record(path: string, body: string): void {
     tally.errors += 1;
     return;
   }
-  tally.deliveries += 1;
+  tally.requests += 1;
   tally.events += ids.length;
   tally.byPath[path] = (tally.byPath[path] ?? 0) + 1;
   tally.first ??= at;
@@ -65,7 +66,7 @@ function record(path: string, body: string): void {
   }
   if (waiters.length > 0) {
     waiters = waiters.filter((waiter) => {
-      if (tally.deliveries < waiter.deliveries) return true;
+      if (tally.events < waiter.events) return true;
       waiter.respond();
       return false;
     });
@@ -80,9 +81,9 @@ function control(request: IncomingMessage, response: ServerResponse, url: URL): 
     case '/_bench/stats':
       return json(response, tally);
     case '/_bench/wait': {
-      const deliveries = Number(url.searchParams.get('deliveries') ?? '0');
+      const events = Number(url.searchParams.get('events') ?? '0');
       const timeoutMs = Number(url.searchParams.get('timeoutMs') ?? '60000');
-      if (tally.deliveries >= deliveries) return json(response, tally);
+      if (tally.events >= events) return json(response, tally);
       let done = false;
       const respond = () => {
         if (done) return;
@@ -91,7 +92,7 @@ function control(request: IncomingMessage, response: ServerResponse, url: URL): 
         json(response, tally);
       };
       const timer = setTimeout(respond, timeoutMs);
-      waiters.push({ deliveries, respond });
+      waiters.push({ events, respond });
       response.on('close', () => clearTimeout(timer));
       return;
     }

@@ -41,8 +41,8 @@ export function machine(redisVersion: string) {
 /** Herald ÷ baseline, and Herald ÷ the raw limits, for every pair the run measured. */
 export function ratios(m: Measurements): Record<string, number> {
   const r: Record<string, number> = {};
-  for (const cell of m.throughput) r[`endToEnd.${cell.redis}.${cell.workers}w${cell.endpoints}e.c${cell.concurrency}.heraldOverBaseline`] = cell.ratio;
-  const cpu = m.throughput.find((cell) => cell.redis === 'none' && cell.workers === 1 && cell.endpoints === 1);
+  for (const cell of m.throughput) r[`endToEnd.${cell.redis}.${cellName(cell)}.heraldOverBaseline`] = cell.ratio;
+  const cpu = m.throughput.find((cell) => cell.redis === 'none' && cell.workers === 1 && cell.endpoints === 1 && cell.maxBatch === 1);
   if (cpu !== undefined) {
     r['workerCpuPerDelivery.1w1e.heraldOverBaseline'] = round(cpu.herald.workerCpuUsPerDelivery / cpu.baseline.workerCpuUsPerDelivery);
     r['redisCallsPerEvent.1w1e.heraldOverBaseline'] = round(cpu.herald.redisCallsPerEvent / cpu.baseline.redisCallsPerEvent);
@@ -50,9 +50,11 @@ export function ratios(m: Measurements): Record<string, number> {
     r['pipelineCpuPerEvent.1w1e.heraldOverBaseline'] = round(cpu.herald.pipelineCpuUsPerEvent.median / cpu.baseline.pipelineCpuUsPerEvent.median);
     if (m.http !== undefined) r['endToEnd.1w1e.heraldOverGotLoop'] = round(cpu.herald.deliveriesPerS / m.http.oneEndpoint.median);
   }
-  const four = m.throughput.find((cell) => cell.redis === 'none' && cell.workers === 1 && cell.endpoints === 4);
+  const four = m.throughput.find((cell) => cell.redis === 'none' && cell.workers === 1 && cell.endpoints === 4 && cell.maxBatch === 1);
   if (four !== undefined && m.http !== undefined) r['endToEnd.1w4e.heraldDeliveriesOverGotLoop'] = round(four.herald.deliveriesPerS / m.http.fourEndpoints.median);
-  for (const row of m.latency) r[`latencyP99.${row.workers}w.${row.rate}PerS.heraldOverBaseline`] = round(row.herald.p99.median / row.baseline.p99.median);
+  for (const row of m.latency) r[`latencyP99.${row.workers}w.${row.rate}PerS.mb${row.maxBatch}.heraldOverBaseline`] = round(row.herald.p99.median / row.baseline.p99.median);
+  const batched = batchedLatency(m);
+  if (batched !== undefined) r['latencyP99.1w.1000PerS.maxbatch32OverMaxbatch1'] = round(batched.on.herald.p99.median / batched.off.herald.p99.median);
   if (m.memory !== undefined) r['memoryPerPending.heraldOverBaseline'] = round(m.memory.herald.bytesPerPending / m.memory.baseline.bytesPerPending);
   for (const persistence of ['none', 'everysec'] as const) {
     const producer = m.producer[persistence];
@@ -69,10 +71,48 @@ export function ratios(m: Measurements): Record<string, number> {
   return r;
 }
 
-/** The one-hop issue's targets (#10), judged on this run. */
+/** A cell's name in ratios and labels: `1w1e.c10`, `1w4e.c10.mb32`. */
+const cellName = (cell: ThroughputCell) => `${cell.workers}w${cell.endpoints}e.c${cell.concurrency}${cell.maxBatch > 1 ? `.mb${cell.maxBatch}` : ''}`;
+
+/** The 1-worker latency rows at 1,000 events/s with batching on and off, when the run has both. */
+function batchedLatency(m: Measurements) {
+  const at = (maxBatch: (n: number) => boolean) => m.latency.find((row) => row.workers === 1 && row.rate === 1_000 && maxBatch(row.maxBatch));
+  const on = at((n) => n > 1);
+  const off = at((n) => n === 1);
+  return on !== undefined && off !== undefined ? { on, off } : undefined;
+}
+
+/** The batching issue's targets (#11), judged on this run. */
+function batchTargets(m: Measurements): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const label = (cell: ThroughputCell) => `${cell.ratio}× (${num(cell.herald.eventsPerS.median)} vs ${num(cell.baseline.eventsPerS.median)} events/s, ${cell.herald.requestsPerEvent} requests/event)`;
+  for (const [endpoints, floor] of [
+    [1, 3],
+    [4, 2],
+  ] as const) {
+    const cell = m.throughput.find((c) => c.redis === 'none' && c.maxBatch > 1 && c.endpoints === endpoints);
+    if (cell === undefined) continue;
+    checks.push({
+      target: `maxbatch ${cell.maxBatch}, backlog: end to end ≥ ${floor}× the hand-written pipeline with ${endpoints} endpoint${endpoints === 1 ? '' : 's'}`,
+      measured: label(cell),
+      met: cell.ratio >= floor,
+    });
+  }
+  const batched = batchedLatency(m);
+  if (batched !== undefined) {
+    checks.push({
+      target: `p99 at 1,000 events/s with maxbatch ${batched.on.maxBatch} no worse than with maxbatch 1`,
+      measured: `${batched.on.herald.p99.median} ms vs ${batched.off.herald.p99.median} ms (${batched.on.herald.requestsPerEvent} vs ${batched.off.herald.requestsPerEvent} requests/event)`,
+      met: batched.on.herald.p99.median <= batched.off.herald.p99.median,
+    });
+  }
+  return checks;
+}
+
+/** The one-hop (#10) and batching (#11) issues' targets, judged on this run. */
 export function targets(m: Measurements): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const cells = m.throughput.filter((cell) => cell.redis === 'none');
+  const cells = m.throughput.filter((cell) => cell.redis === 'none' && cell.maxBatch === 1);
   const label = (cell: ThroughputCell) => `${cell.workers}w×${cell.endpoints}e c${cell.concurrency} ${cell.ratio}×`;
   const one = cells.filter((cell) => cell.endpoints === 1);
   if (one.length > 0) {
@@ -90,7 +130,7 @@ export function targets(m: Measurements): TargetCheck[] {
       met: four.every((cell) => cell.ratio >= 0.9),
     });
   }
-  const atTarget = m.latency.filter((row) => row.rate === 1_000);
+  const atTarget = m.latency.filter((row) => row.rate === 1_000 && row.maxBatch === 1);
   if (atTarget.length > 0) {
     checks.push({
       target: 'p99 accepted → 2xx at 1,000 events/s ≤ 1.5× the baseline p99 of the same run, and ≤ 25 ms',
@@ -116,23 +156,24 @@ export function targets(m: Measurements): TargetCheck[] {
       met: many >= 1 && single >= 0.9,
     });
   }
-  return checks;
+  return [...checks, ...batchTargets(m)];
 }
 
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 const num = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
 
 /** Widths of the end-to-end table's columns. */
-const THROUGHPUT_WIDTHS = [16, 7, 8, 7, 13, 11, 11, 13, 9];
+const THROUGHPUT_WIDTHS = [21, 7, 8, 7, 8, 13, 11, 11, 13, 9];
 
 function throughputRow(cell: ThroughputCell): string {
   const pair = (h: number | string, b: number | string, width: number) => `${pad(h, width)} ${pad(b, width)}`;
   const percent = (share: number) => `${Math.round(share * 100)}%`;
   return [
-    `${cell.redis.padEnd(8)} ${cell.workers}w×${cell.endpoints}e c${cell.concurrency}`.padEnd(16),
+    `${cell.redis.padEnd(8)} ${cell.workers}w×${cell.endpoints}e c${cell.concurrency}${cell.maxBatch > 1 ? ` mb${cell.maxBatch}` : ''}`.padEnd(21),
     pad(num(cell.herald.eventsPerS.median), 7),
     pad(num(cell.baseline.eventsPerS.median), 8),
     pad(`${cell.ratio}×`, 7),
+    pad(cell.herald.requestsPerEvent, 8),
     pair(num(cell.herald.workerCpuUsPerDelivery), num(cell.baseline.workerCpuUsPerDelivery), 6),
     pair(cell.herald.redisCallsPerEvent, cell.baseline.redisCallsPerEvent, 5),
     pair(num(cell.herald.redisCpuUsPerEvent), num(cell.baseline.redisCpuUsPerEvent), 5),
@@ -156,14 +197,17 @@ export function table(plan: BenchPlan, m: Measurements, checks: TargetCheck[]): 
   for (const [persistence, i] of Object.entries(m.ingest)) lines.push(`   redis ${persistence.padEnd(34)} ${pad(num(i.envelopesPerS.median), 11)}  ${pad(i.p50Ms, 7)}  ${pad(i.p99Ms, 7)}`);
   lines.push('3. end to end at saturation, events accepted → 2xx (h = herald, b = baseline)');
   const header = (titles: string[]) => `   ${titles.map((title, index) => (index === 0 ? title.padEnd(THROUGHPUT_WIDTHS[0]!) : pad(title, THROUGHPUT_WIDTHS[index]!))).join('  ')}`;
-  lines.push(header(['', 'events/s', '', 'h ÷ b', 'worker CPU µs', 'redis calls', 'redis CPU µs', 'all CPU µs', "others'"]));
-  lines.push(header(['redis    cell', 'herald', 'baseline', '', '/delivery h  b', '/event h  b', '/event h  b', '/event h  b', 'CPU h  b']));
+  lines.push(header(['', 'events/s', '', 'h ÷ b', 'h req', 'worker CPU µs', 'redis calls', 'redis CPU µs', 'all CPU µs', "others'"]));
+  lines.push(header(['redis    cell', 'herald', 'baseline', '', '/event', '/delivery h  b', '/event h  b', '/event h  b', '/event h  b', 'CPU h  b']));
   for (const cell of m.throughput) lines.push(`   ${throughputRow(cell)}`);
-  if (m.latency.length > 0) lines.push('   latency enqueue→2xx, 1 endpoint (ms)              offered      p50      p95      p99      max');
+  if (m.latency.length > 0) lines.push('   latency enqueue→2xx, 1 endpoint (ms)              offered      p50      p95      p99      max  req/event');
   for (const l of m.latency) {
     for (const system of ['herald', 'baseline'] as const) {
       const row = l[system];
-      lines.push(`   ${system.padEnd(9)} ${l.workers}w at ${pad(num(l.rate), 5)}/s ${pad(num(row.offeredPerS), 22)}/s ${pad(row.p50.median, 8)} ${pad(row.p95.median, 8)} ${pad(row.p99.median, 8)} ${pad(row.max.median, 8)}`);
+      const batch = system === 'herald' && l.maxBatch > 1 ? ` mb${l.maxBatch}` : '';
+      lines.push(
+        `   ${(system + batch).padEnd(14)} ${l.workers}w at ${pad(num(l.rate), 5)}/s ${pad(num(row.offeredPerS), 17)}/s ${pad(row.p50.median, 8)} ${pad(row.p95.median, 8)} ${pad(row.p99.median, 8)} ${pad(row.max.median, 8)} ${pad(row.requestsPerEvent, 10)}`,
+      );
     }
   }
   if (m.memory !== undefined) {

@@ -31,6 +31,8 @@ export function describeConfig(config: HeraldConfig): Record<string, unknown> {
       ordered: endpoint.ordered,
       mediatype: endpoint.mediaType,
       concurrency: endpoint.concurrency ?? config.worker.concurrency,
+      maxbatch: endpoint.maxBatch,
+      maxbatchbytes: endpoint.maxBatchBytes,
       tls: endpoint.tls,
     })),
   };

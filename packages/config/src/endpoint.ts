@@ -5,6 +5,7 @@ import {
   isRecord,
   readBoolean,
   readCount,
+  readByteSize,
   readDuration,
   readHttpUrl,
   readString,
@@ -17,7 +18,7 @@ import {
 /**
  * One webhook endpoint, normalized. Written with distribution's keys, so the
  * `notifications.endpoints[]` of a registry config.yml can be pasted as is, plus
- * Herald's own (`secret`, `ordered`, `mediatype`, `maxbackoff`, `maxage`, `concurrency`, `tls`).
+ * Herald's own (`secret`, `ordered`, `mediatype`, `maxbackoff`, `maxage`, `concurrency`, `maxbatch`, `maxbatchbytes`, `tls`).
  */
 export interface EndpointConfig {
   /** Unique name; used in logs, metrics and queue names instead of the URL. */
@@ -48,6 +49,14 @@ export interface EndpointConfig {
   readonly mediaType: string;
   /** Deliveries in flight per worker process (`concurrency`); undefined means `worker.concurrency`. */
   readonly concurrency: number | undefined;
+  /**
+   * Most events in one POST (`maxbatch`). Above 1, a worker that takes a delivery also
+   * takes up to this many minus one more already waiting, in acceptance order, and sends
+   * their events in one envelope; it never waits for a batch to fill. @defaultValue 1 (one event per request, as distribution sends)
+   */
+  readonly maxBatch: number;
+  /** Largest body of one batched POST, in bytes (`maxbatchbytes`); an event larger than this still goes, alone. @defaultValue 1048576 (1 MiB) */
+  readonly maxBatchBytes: number;
   /** TLS settings for https URLs (`tls`). */
   readonly tls: EndpointTls;
 }
@@ -58,7 +67,12 @@ export const ENDPOINT_DEFAULTS = {
   backoffMs: 1000,
   maxBackoffMs: 300_000,
   maxAgeMs: 259_200_000,
+  maxBatch: 1,
+  maxBatchBytes: 1_048_576,
 } as const;
+
+/** Largest `maxbatch`: a batch is taken one Redis script per delivery, and a receiver should not get more at once. */
+export const MAX_BATCH_LIMIT = 1000;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_NAME_LENGTH = 128;
@@ -80,6 +94,8 @@ const ENDPOINT_KEYS = [
   'maxbackoff',
   'maxage',
   'concurrency',
+  'maxbatch',
+  'maxbatchbytes',
   'tls',
 ] as const;
 
@@ -174,6 +190,8 @@ function readEndpoint(raw: Record<string, unknown>, at: string, report: Report):
     ordered: readBoolean(raw['ordered'], `${at}.ordered`, false, report),
     mediaType: readMediaType(raw['mediatype'], `${at}.mediatype`, report),
     concurrency,
+    maxBatch: readCount(raw['maxbatch'], `${at}.maxbatch`, defaults.maxBatch, report, { min: 1, max: MAX_BATCH_LIMIT }),
+    maxBatchBytes: readByteSize(raw['maxbatchbytes'], `${at}.maxbatchbytes`, defaults.maxBatchBytes, report),
     tls: readTls(raw['tls'], `${at}.tls`, report),
   };
   if (endpoint.maxBackoffMs < endpoint.backoffMs) report(`${at}.maxbackoff`, 'must not be shorter than backoff');

@@ -31,12 +31,20 @@ export function readBoolean(value: unknown, key: string, fallback: boolean, repo
   return fallback;
 }
 
-/** A non-negative integer; `0` stands for `fallback` when `zeroIsDefault`. */
-export function readCount(value: unknown, key: string, fallback: number, report: Report, options: { zeroIsDefault?: boolean; min?: number } = {}): number {
+/** A non-negative integer, at least `min` and at most `max`; `0` stands for `fallback` when `zeroIsDefault`. */
+export function readCount(
+  value: unknown,
+  key: string,
+  fallback: number,
+  report: Report,
+  options: { zeroIsDefault?: boolean; min?: number; max?: number } = {},
+): number {
   if (value === undefined) return fallback;
   const min = options.min ?? 0;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    report(key, min === 0 ? 'must be a non-negative integer' : `must be an integer of at least ${min}`);
+  const max = options.max ?? Number.MAX_SAFE_INTEGER;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = options.max !== undefined ? `from ${min} to ${max}` : min === 0 ? '' : `of at least ${min}`;
+    report(key, range === '' ? 'must be a non-negative integer' : `must be an integer ${range}`);
     return fallback;
   }
   return value === 0 && options.zeroIsDefault ? fallback : value;
@@ -101,4 +109,22 @@ export function reportUnknownKeys(value: Record<string, unknown>, known: readonl
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) report(`${at}.${key}`, `unknown key (known: ${known.join(', ')})`);
   }
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1000, kib: 1024, mb: 1_000_000, mib: 1_048_576 };
+const BYTE_SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?$/i;
+/** Smallest byte size accepted: a batch body must hold at least a small event. */
+const MIN_BYTE_SIZE = 1024;
+
+/** A size in bytes: an integer, or a number with a unit (`512KiB`, `1MiB`, `2MB`); at least 1 KiB. */
+export function readByteSize(value: unknown, key: string, fallback: number, report: Report): number {
+  if (value === undefined) return fallback;
+  const match = typeof value === 'string' ? BYTE_SIZE.exec(value.trim()) : undefined;
+  const bytes =
+    typeof value === 'number' ? value : match ? Math.floor(Number(match[1]) * BYTE_UNITS[(match[2] ?? 'b').toLowerCase()]!) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_BYTE_SIZE) {
+    report(key, `must be a size of at least 1KiB: bytes as an integer, or with a unit (B, KB, KiB, MB, MiB), like 1MiB`);
+    return fallback;
+  }
+  return bytes;
 }

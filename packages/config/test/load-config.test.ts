@@ -37,6 +37,8 @@ const HERALD_DEFAULTS = {
   ordered: false,
   mediaType: 'application/vnd.docker.distribution.events.v1+json',
   concurrency: undefined,
+  maxBatch: 1,
+  maxBatchBytes: 1_048_576,
   tls: { insecureSkipVerify: false },
 };
 
@@ -106,6 +108,7 @@ describe('loadConfig', () => {
     const [hook] = load(
       endpoint(
         `    secret: [${secret}, ${secret}]\n    ordered: true\n    mediatype: v2\n    maxbackoff: 1m\n    maxage: 0\n    concurrency: 3\n` +
+          `    maxbatch: 32\n    maxbatchbytes: 256KiB\n` +
           `    tls:\n      ca: ${registryConfig}\n      insecureSkipVerify: true\n`,
       ),
     ).endpoints;
@@ -116,6 +119,8 @@ describe('loadConfig', () => {
       maxBackoffMs: 60_000,
       maxAgeMs: 0,
       concurrency: 3,
+      maxBatch: 32,
+      maxBatchBytes: 262_144,
       tls: { ca: registryConfig, insecureSkipVerify: true },
     });
   });
@@ -219,6 +224,10 @@ describe('loadConfig rejects bad configs, naming the key', () => {
     ['an unknown media type', endpoint('    mediatype: application/json\n'), 'endpoints[0].mediatype', 'must be v1, v2'],
     ['ordered written as text', endpoint('    ordered: "yes"\n'), 'endpoints[0].ordered', 'true or false'],
     ['zero concurrency', endpoint('    concurrency: 0\n'), 'endpoints[0].concurrency', 'at least 1'],
+    ['maxbatch of zero', endpoint('    maxbatch: 0\n'), 'endpoints[0].maxbatch', 'integer from 1 to 1000'],
+    ['maxbatch past its limit', endpoint('    maxbatch: 5000\n'), 'endpoints[0].maxbatch', 'integer from 1 to 1000'],
+    ['maxbatchbytes without a number', endpoint('    maxbatchbytes: lots\n'), 'endpoints[0].maxbatchbytes', 'at least 1KiB'],
+    ['maxbatchbytes below 1 KiB', endpoint('    maxbatchbytes: 100\n'), 'endpoints[0].maxbatchbytes', 'at least 1KiB'],
     ['maxbackoff below backoff', endpoint('    backoff: 10s\n    maxbackoff: 1s\n'), 'endpoints[0].maxbackoff', 'not be shorter than backoff'],
     ['a negative maxage', endpoint('    maxage: -1h\n'), 'endpoints[0].maxage', 'must not be negative'],
     ['a missing CA file', endpoint('    tls:\n      ca: /nonexistent/ca.pem\n'), 'endpoints[0].tls.ca', 'does not exist'],

@@ -4,13 +4,22 @@ import type { Event, Sink } from '@herald/events';
 import { acceptedAtOf, deliveryEvents, endpointQueueName, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
+import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
+import { DeliveredAhead, peekNextInLine, takeWaiting } from './batch-taker.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
-import { EndpointRequestError, EndpointResponseError } from './endpoint-errors.js';
+import { isEndpointWide } from './endpoint-errors.js';
 import { workerConnection } from './redis-connection.js';
+
+type DeliveryJob = Job<DeliveryJobData>;
 
 /** Told when a delivery is given up, so it is counted: nothing is dropped silently. */
 export interface ExpiryListener {
   onExpired(endpoint: string, events: readonly Event[], error: Error): void;
+}
+
+/** Told when a batch the endpoint refused is halved, so splits are counted. */
+export interface SplitListener {
+  onSplit(endpoint: string, events: number): void;
 }
 
 /** Options of DeliveryWorker. */
@@ -25,18 +34,10 @@ export interface DeliveryWorkerOptions {
   lockDurationMs?: number;
   /** Told of every delivery given up. */
   expiryListener?: ExpiryListener;
+  /** Told of every refused batch halved. */
+  splitListener?: SplitListener;
   /** Component logger. */
   logger: Logger;
-}
-
-/**
- * Failures that say the endpoint as a whole is unwell (no answer, 3xx, 5xx, 429, 408),
- * as opposed to one event it refuses (other 4xx): only these trip the endpoint's breaker.
- */
-function isEndpointWide(error: unknown): boolean {
-  if (error instanceof EndpointRequestError) return true;
-  if (error instanceof EndpointResponseError) return error.status < 400 || error.status >= 500 || error.status === 429 || error.status === 408;
-  return false;
 }
 
 /**
@@ -51,12 +52,33 @@ function retryAfterOf(error: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
+/** The job's events; throws UnrecoverableError (the job cannot ever be sent) when no release can decode them. */
+function eventsOf(job: DeliveryJob): Event[] {
+  try {
+    return deliveryEvents(job.data);
+  } catch (error) {
+    if (!(error instanceof EventCodecError)) throw error;
+    throw Object.assign(new UnrecoverableError(error.message), { cause: error });
+  }
+}
+
+/** Oldest accepted first; ties by job id, so any worker orders the same deliveries alike. */
+function byAcceptance(a: BatchItem<DeliveryJob>, b: BatchItem<DeliveryJob>): number {
+  return acceptedAtOf(a.item) - acceptedAtOf(b.item) || (a.item.id! < b.item.id! ? -1 : a.item.id! > b.item.id! ? 1 : 0);
+}
+
 /**
  * DeliveryWorker consumes one endpoint's queue and hands each job's events to the
  * endpoint's sink (one POST attempt); it owns the retry decision and leaves the HTTP
  * to the sink. A failed attempt is retried per the endpoint's policy until `maxage`,
  * then the job stays in the failed set for replay. For an ordered endpoint, one job at
  * a time runs across the whole fleet and a failing job keeps its place at the head.
+ *
+ * With `maxbatch` above 1, the job a worker takes heads a batch: the worker also takes
+ * up to `maxbatch - 1` deliveries already waiting (never waiting for more) and sends
+ * their events together (sendBatch); each delivery is then completed, retried or given
+ * up on its own. Behind an ordered head the next in line are sent without being taken
+ * (nobody else can take them), and complete when their turn comes (DeliveredAhead).
  */
 export class DeliveryWorker {
   readonly #endpoint: EndpointConfig;
@@ -66,6 +88,9 @@ export class DeliveryWorker {
   readonly #policy: RetryPolicy;
   readonly #log: Logger;
   readonly #expiryListener: ExpiryListener | undefined;
+  readonly #splitListener: SplitListener | undefined;
+  readonly #lockDurationMs: number;
+  readonly #deliveredAhead: DeliveredAhead;
   /** Endpoint-wide failures in a row in this process; at `threshold` the endpoint pauses. */
   #failuresInARow = 0;
 
@@ -75,16 +100,19 @@ export class DeliveryWorker {
     this.#policy = endpoint;
     this.#log = options.logger;
     this.#expiryListener = options.expiryListener;
+    this.#splitListener = options.splitListener;
+    this.#lockDurationMs = options.lockDurationMs ?? 30_000;
     const prefix = options.prefix ?? 'herald';
     const name = endpointQueueName(endpoint.name);
     this.#queue = new Queue<DeliveryJobData>(name, { connection: workerConnection(options.redisUrl), prefix });
     this.#queue.on('error', () => {});
-    this.#worker = new Worker<DeliveryJobData>(name, (job) => this.#deliver(job), {
+    this.#deliveredAhead = new DeliveredAhead(this.#queue);
+    this.#worker = new Worker<DeliveryJobData>(name, (job, token) => this.#deliver(job, token ?? ''), {
       connection: workerConnection(options.redisUrl),
       prefix,
       concurrency: endpoint.ordered ? 1 : options.concurrency,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.lockDurationMs ?? 30_000,
+      lockDuration: this.#lockDurationMs,
+      stalledInterval: this.#lockDurationMs,
       maxStalledCount: UNLIMITED_ATTEMPTS,
       ...KEEP_FINISHED_JOBS,
       limiter: PAUSE_ONLY_LIMITER,
@@ -103,49 +131,164 @@ export class DeliveryWorker {
     void this.#worker.run().catch((error: unknown) => this.#log.error({ err: error }, 'delivery worker stopped'));
   }
 
-  async #deliver(job: Job<DeliveryJobData>): Promise<void> {
-    const events = this.#eventsOf(job);
+  async #deliver(head: DeliveryJob, token: string): Promise<void> {
+    const events = this.#decodable(head);
+    const batching = this.#endpoint.maxBatch > 1;
+    if (batching && this.#endpoint.ordered && (await this.#deliveredAhead.claim(head.id!))) return;
+    const batch: BatchItem<DeliveryJob>[] = [{ item: head, events }];
+    if (batching) batch.push(...(await this.#takeMore(token)));
+    // Acceptance order, and the same order for the same deliveries however they were
+    // taken: a batch retried unchanged keeps its body and its webhook-id.
+    if (batch.length > 1 && !this.#endpoint.ordered) batch.sort(byAcceptance);
+    const extras = this.#endpoint.ordered ? [] : batch.slice(1).map((entry) => entry.item);
+    const keepLocked = this.#keepLocked(extras, token);
+    let outcome: BatchOutcome<DeliveryJob>;
     try {
-      await this.#sink.write(...events);
-      this.#failuresInARow = 0;
-      if (this.#log.isLevelEnabled('debug')) this.#log.debug({ jobId: job.id, eventIds: events.map((e) => e.id) }, 'delivered');
+      outcome = await sendBatch(this.#sink, batch, {
+        maxBytes: this.#endpoint.maxBatchBytes,
+        ordered: this.#endpoint.ordered,
+        onSplit: (count) => this.#onSplit(count),
+      });
+    } finally {
+      clearInterval(keepLocked);
+    }
+    this.#countForBreaker(outcome);
+    if (this.#endpoint.ordered) return this.#settleOrdered(head, outcome);
+    await this.#settleShared(head, outcome, token);
+  }
+
+  /** The head's events, or the job to the failed set at once (logged at error) when no release can decode them. */
+  #decodable(job: DeliveryJob): Event[] {
+    try {
+      return eventsOf(job);
     } catch (error) {
-      // Ordered jobs go back to the head without counting a failed attempt; count starts instead.
-      const retry = this.#endpoint.ordered ? Math.max(1, job.attemptsStarted) : job.attemptsMade + 1;
-      const delayMs = retryDelay(this.#policy, retry, retryAfterOf(error));
-      const log = this.#log.child({ jobId: job.id, eventIds: events.map((e) => e.id) });
-      if (givesUp(this.#policy, acceptedAtOf(job), Date.now(), delayMs)) {
-        const expired = new DeliveryExpiredError(this.#endpoint.name, this.#policy.maxAgeMs, error);
-        log.error({ err: error, attempt: retry }, 'delivery given up after maxage, kept in the failed set for replay');
-        this.#expiryListener?.onExpired(this.#endpoint.name, events, expired);
-        throw Object.assign(new UnrecoverableError(expired.message), { cause: expired });
-      }
-      log.warn(
-        { err: error, status: (error as { status?: number }).status, attempt: retry, retryInMs: delayMs, nextRetryAt: new Date(Date.now() + delayMs).toISOString() },
-        'delivery failed, retrying',
-      );
-      if (this.#endpoint.ordered) {
-        await this.#worker.rateLimit(delayMs);
-        throw Worker.RateLimitError();
-      }
-      // Like distribution's breaker: after `threshold` endpoint-wide failures in a row, the
-      // whole endpoint waits out the backoff instead of every pending job trying on its own.
-      if (isEndpointWide(error) && (this.#failuresInARow += 1) >= this.#endpoint.threshold) {
-        await this.#worker.rateLimit(delayMs);
-      }
-      throw new DeliveryRetryError(this.#endpoint.name, delayMs, error);
+      this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
+      throw error;
     }
   }
 
-  /** The job's events; a job no release can decode goes to the failed set at once, logged at error. */
-  #eventsOf(job: Job<DeliveryJobData>): Event[] {
-    try {
-      return deliveryEvents(job.data);
-    } catch (error) {
-      if (!(error instanceof EventCodecError)) throw error;
-      this.#log.error({ err: error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
-      throw Object.assign(new UnrecoverableError(error.message), { cause: error });
+  /** The deliveries that join the head's batch: taken (shared queue) or next in line (ordered). */
+  async #takeMore(token: string): Promise<BatchItem<DeliveryJob>[]> {
+    const max = this.#endpoint.maxBatch - 1;
+    const more: BatchItem<DeliveryJob>[] = [];
+    if (this.#endpoint.ordered) {
+      for (const job of await peekNextInLine(this.#queue, max)) {
+        // An undecodable one ends the batch: at its turn it goes to the failed set.
+        try {
+          more.push({ item: job, events: eventsOf(job) });
+        } catch {
+          break;
+        }
+      }
+      return more;
     }
+    for (const job of await takeWaiting(this.#worker, this.#queue, token, max)) {
+      try {
+        more.push({ item: job, events: eventsOf(job) });
+      } catch (error) {
+        this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
+        await job.moveToFailed(error as Error, token, false).catch(() => {});
+      }
+    }
+    return more;
+  }
+
+  /** Keeps the locks of taken jobs alive while their batch is out; BullMQ renews only the head's. */
+  #keepLocked(jobs: readonly DeliveryJob[], token: string): NodeJS.Timeout | undefined {
+    if (jobs.length === 0) return undefined;
+    const ids = jobs.map((job) => job.id!);
+    const tokens = ids.map(() => token);
+    return setInterval(() => {
+      this.#worker.extendJobLocks(ids, tokens, this.#lockDurationMs).catch((error: unknown) => this.#log.warn({ err: error }, 'could not renew batch locks'));
+    }, this.#lockDurationMs / 2);
+  }
+
+  #onSplit(events: number): void {
+    this.#log.warn({ events }, 'endpoint refused a batch with a 4xx; sending each half on its own');
+    this.#splitListener?.onSplit(this.#endpoint.name, events);
+  }
+
+  /** One request that got through resets the count; a batch that met an endpoint-wide failure adds one. */
+  #countForBreaker(outcome: BatchOutcome<DeliveryJob>): void {
+    if (outcome.failed.some((failure) => isEndpointWide(failure.error))) this.#failuresInARow += 1;
+    else if (outcome.delivered.length > 0) this.#failuresInARow = 0;
+  }
+
+  /** Completes, retries or gives up each delivery of a batch from a shared queue; the head's fate is returned or thrown. */
+  async #settleShared(head: DeliveryJob, outcome: BatchOutcome<DeliveryJob>, token: string): Promise<void> {
+    let headFailure: Error | undefined;
+    let breakerDelayMs: number | undefined;
+    const moves: Promise<unknown>[] = [];
+    for (const job of outcome.delivered) {
+      if (job !== head) moves.push(job.moveToCompleted(undefined, token, false));
+    }
+    for (const { item: job, error } of outcome.failed) {
+      const failure = this.#failureOf(job, eventsOf(job), error);
+      if (failure instanceof DeliveryRetryError && isEndpointWide(error)) breakerDelayMs ??= failure.delayMs;
+      if (job === head) headFailure = failure;
+      else moves.push(job.moveToFailed(failure, token, false));
+    }
+    this.#debugDelivered(outcome.delivered);
+    // Like distribution's breaker: after `threshold` endpoint-wide failures in a row, the
+    // whole endpoint waits out the backoff instead of every pending job trying on its own.
+    if (breakerDelayMs !== undefined && this.#failuresInARow >= this.#endpoint.threshold) moves.push(this.#worker.rateLimit(breakerDelayMs));
+    const settled = await Promise.allSettled(moves);
+    for (const result of settled) {
+      // A lost lock: the job was handed back to the fleet and will be sent again.
+      if (result.status === 'rejected') this.#log.warn({ err: result.reason }, 'could not settle a delivery of the batch; it will be retried');
+    }
+    if (headFailure !== undefined) throw headFailure;
+  }
+
+  /**
+   * Settles an ordered batch: the head goes back to its place when it failed; otherwise it
+   * completes, the deliveries sent with it are recorded as delivered ahead, and a failure
+   * behind it pauses the queue for that delivery's backoff before its turn comes again.
+   */
+  async #settleOrdered(head: DeliveryJob, outcome: BatchOutcome<DeliveryJob>): Promise<void> {
+    const [firstFailure] = outcome.failed;
+    if (firstFailure?.item === head) {
+      const failure = this.#failureOf(head, eventsOf(head), firstFailure.error);
+      if (!(failure instanceof DeliveryRetryError)) throw failure;
+      await this.#worker.rateLimit(failure.delayMs);
+      throw Worker.RateLimitError();
+    }
+    await this.#deliveredAhead.record(outcome.delivered.filter((job) => job !== head).map((job) => job.id!));
+    this.#debugDelivered(outcome.delivered);
+    if (firstFailure !== undefined) {
+      const failure = this.#failureOf(firstFailure.item, eventsOf(firstFailure.item), firstFailure.error);
+      // One that gives up does so at its own turn, when it is the head and can be moved.
+      if (failure instanceof DeliveryRetryError) await this.#worker.rateLimit(failure.delayMs);
+    }
+  }
+
+  #debugDelivered(jobs: readonly DeliveryJob[]): void {
+    if (this.#log.isLevelEnabled('debug')) {
+      for (const job of jobs) this.#log.debug({ jobId: job.id, eventIds: eventsOf(job).map((e) => e.id) }, 'delivered');
+    }
+  }
+
+  /**
+   * What a failed attempt of one delivery comes to: a DeliveryRetryError holding the
+   * delay before its next attempt, or, past `maxage`, an UnrecoverableError that keeps it
+   * in the failed set for replay (counted and logged at error).
+   */
+  #failureOf(job: DeliveryJob, events: readonly Event[], error: unknown): Error {
+    // Ordered jobs go back to the head without counting a failed attempt; count starts instead.
+    const retry = this.#endpoint.ordered ? Math.max(1, job.attemptsStarted) : job.attemptsMade + 1;
+    const delayMs = retryDelay(this.#policy, retry, retryAfterOf(error));
+    const log = this.#log.child({ jobId: job.id, eventIds: events.map((e) => e.id) });
+    if (givesUp(this.#policy, acceptedAtOf(job), Date.now(), delayMs)) {
+      const expired = new DeliveryExpiredError(this.#endpoint.name, this.#policy.maxAgeMs, error);
+      log.error({ err: error, attempt: retry }, 'delivery given up after maxage, kept in the failed set for replay');
+      this.#expiryListener?.onExpired(this.#endpoint.name, events, expired);
+      return Object.assign(new UnrecoverableError(expired.message), { cause: expired });
+    }
+    log.warn(
+      { err: error, status: (error as { status?: number }).status, attempt: retry, retryInMs: delayMs, nextRetryAt: new Date(Date.now() + delayMs).toISOString() },
+      'delivery failed, retrying',
+    );
+    return new DeliveryRetryError(this.#endpoint.name, delayMs, error);
   }
 
   /** Whether the BullMQ worker is consuming. */

@@ -186,3 +186,14 @@ export function redactLocation(location: string): string {
   }
   return trimmed.split(/[?#]/, 1)[0] ?? '';
 }
+
+/**
+ * Whether a failure says the endpoint as a whole is unwell (no answer, 3xx, 5xx, 429,
+ * 408), as opposed to one delivery it refuses (any other 4xx). Only these trip the
+ * endpoint's breaker, and only the others split a batch.
+ */
+export function isEndpointWide(error: unknown): boolean {
+  if (error instanceof EndpointRequestError) return true;
+  if (error instanceof EndpointResponseError) return error.status < 400 || error.status >= 500 || error.status === 429 || error.status === 408;
+  return false;
+}

@@ -6,6 +6,8 @@ import type { Cluster, Redis } from 'ioredis';
 export interface EndpointCounters {
   /** Events handed to the endpoint, counting each attempt. */
   Events: number;
+  /** POST requests sent, counting each attempt; `Events / Requests` is the batching factor (`maxbatch`). */
+  Requests: number;
   /** Events delivered (2xx). */
   Successes: number;
   /** Events answered with a non-2xx status. */
@@ -18,7 +20,7 @@ export interface EndpointCounters {
   Statuses: Record<string, number>;
 }
 
-const FIELDS = ['Events', 'Successes', 'Failures', 'Errors', 'Expired'] as const;
+const FIELDS = ['Events', 'Requests', 'Successes', 'Failures', 'Errors', 'Expired'] as const;
 const STATUS_FIELD = 'status:';
 
 /** The Redis hash holding an endpoint's counters; every process adds to the same one. */
@@ -88,8 +90,9 @@ export class EndpointStats {
     await this.flush().catch(() => {});
   }
 
-  #add(endpoint: string, outcome: (typeof FIELDS)[number], count: number, status?: number): void {
+  #add(endpoint: string, outcome: 'Successes' | 'Failures' | 'Errors', count: number, status?: number): void {
     this.#bump(endpoint, 'Events', count);
+    this.#bump(endpoint, 'Requests', 1);
     this.#bump(endpoint, outcome, count);
     if (status !== undefined) this.#bump(endpoint, `${STATUS_FIELD}${status} ${STATUS_CODES[status] ?? ''}`.trim(), count);
   }
@@ -106,7 +109,7 @@ export async function readEndpointCounters(redis: Redis | Cluster, prefix: strin
   const entries = await Promise.all(
     endpoints.map(async (endpoint) => {
       const hash = await redis.hgetall(statsKey(prefix, endpoint));
-      const counters: EndpointCounters = { Events: 0, Successes: 0, Failures: 0, Errors: 0, Expired: 0, Statuses: {} };
+      const counters: EndpointCounters = { Events: 0, Requests: 0, Successes: 0, Failures: 0, Errors: 0, Expired: 0, Statuses: {} };
       for (const [field, value] of Object.entries(hash)) {
         if (field.startsWith(STATUS_FIELD)) counters.Statuses[field.slice(STATUS_FIELD.length)] = Number(value);
         else if ((FIELDS as readonly string[]).includes(field)) counters[field as (typeof FIELDS)[number]] = Number(value);

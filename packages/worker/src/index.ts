@@ -3,7 +3,7 @@ export type { HttpSinkOptions } from './http-sink.js';
 export type { DeliveryListener } from './delivery-listener.js';
 export { combineListeners, noopDeliveryListener } from './delivery-listener.js';
 export { DeliveryMetrics, QUEUE_STATES, registerQueueDepth } from './metrics.js';
-export { EndpointRequestError, EndpointResponseError, parseRetryAfter, requestFailureReason } from './endpoint-errors.js';
+export { EndpointRequestError, EndpointResponseError, isEndpointWide, parseRetryAfter, requestFailureReason } from './endpoint-errors.js';
 export type { RequestFailureReason, ResponseDetails } from './endpoint-errors.js';
 export {
   signPayload,
@@ -20,7 +20,9 @@ export { backoffDelay, givesUp, JITTER, retryDelay } from './backoff.js';
 export type { RetryPolicy } from './backoff.js';
 export { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 export { DeliveryWorker } from './delivery-worker.js';
-export type { DeliveryWorkerOptions, ExpiryListener } from './delivery-worker.js';
+export type { DeliveryWorkerOptions, ExpiryListener, SplitListener } from './delivery-worker.js';
+export { sendBatch } from './batch-send.js';
+export type { BatchItem, BatchOutcome, SendBatchOptions } from './batch-send.js';
 export { EndpointStats, readEndpointCounters, statsKey } from './endpoint-stats.js';
 export type { EndpointCounters, EndpointStatsOptions } from './endpoint-stats.js';
 export { FanOut } from './fan-out.js';

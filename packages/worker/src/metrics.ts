@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Event } from '@herald/events';
 import { INGRESS_QUEUE } from '@herald/producer';
 import type { DeliveryListener } from './delivery-listener.js';
-import type { ExpiryListener } from './delivery-worker.js';
+import type { ExpiryListener, SplitListener } from './delivery-worker.js';
 import { endpointQueueName } from '@herald/producer';
 
 /**
@@ -12,8 +12,10 @@ import { endpointQueueName } from '@herald/producer';
  * Prometheus (sum them over the fleet in your queries). Sinks report to it through
  * DeliveryListener and ExpiryListener; they never import it.
  */
-export class DeliveryMetrics implements DeliveryListener, ExpiryListener {
+export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitListener {
   readonly #events: Counter<'endpoint'>;
+  readonly #requests: Counter<'endpoint'>;
+  readonly #splits: Counter<'endpoint'>;
   readonly #successes: Counter<'endpoint'>;
   readonly #failures: Counter<'endpoint'>;
   readonly #errors: Counter<'endpoint'>;
@@ -25,6 +27,8 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener {
     const registers = [registry];
     const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['endpoint'], registers });
     this.#events = counter('herald_endpoint_events_total', 'Events handed to the endpoint, counting each attempt.');
+    this.#requests = counter('herald_endpoint_requests_total', 'POST requests sent, counting each attempt; events_total / requests_total is the batching factor.');
+    this.#splits = counter('herald_endpoint_batch_splits_total', 'Batches halved because the endpoint refused them with a 4xx that is not endpoint-wide.');
     this.#successes = counter('herald_endpoint_successes_total', 'Events delivered (2xx).');
     this.#failures = counter('herald_endpoint_failures_total', 'Events answered with a non-2xx status.');
     this.#errors = counter('herald_endpoint_errors_total', 'Events that got no answer: timeout, refused, reset, TLS.');
@@ -58,8 +62,13 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener {
     this.#expired.inc({ endpoint }, events.length);
   }
 
+  onSplit(endpoint: string): void {
+    this.#splits.inc({ endpoint });
+  }
+
   #attempt(endpoint: string, events: readonly Event[], outcome: string, durationMs: number, status?: number): void {
     this.#events.inc({ endpoint }, events.length);
+    this.#requests.inc({ endpoint });
     if (status !== undefined) this.#statuses.inc({ endpoint, code: String(status) }, events.length);
     this.#latency.observe({ endpoint, outcome }, durationMs / 1000);
   }

@@ -70,6 +70,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       ...shared,
       concurrency,
       expiryListener,
+      ...(metrics === undefined ? {} : { splitListener: metrics }),
       logger: log,
     });
   });

@@ -75,6 +75,7 @@ describe('fan-out and delivery', () => {
       const counters = await readEndpointCounters(redis, h.prefix, ['flaky']);
       expect(counters['flaky']).toStrictEqual({
         Events: 3,
+        Requests: 3,
         Successes: 1,
         Failures: 2,
         Errors: 0,

@@ -1,0 +1,97 @@
+import type { Event, Sink } from '@herald/events';
+import { EndpointResponseError, isEndpointWide } from './endpoint-errors.js';
+
+/** One delivery of a batch: its events, and whatever the caller needs to settle it (a BullMQ job). */
+export interface BatchItem<T> {
+  readonly item: T;
+  readonly events: readonly Event[];
+}
+
+/** How each delivery of a batch ended. Every item is in exactly one list, in acceptance order. */
+export interface BatchOutcome<T> {
+  /** Answered 2xx. */
+  readonly delivered: T[];
+  /** Refused or unanswered, each with the error of the smallest request that held it. */
+  readonly failed: { readonly item: T; readonly error: unknown }[];
+  /** Not sent: an ordered endpoint stops at its first failure. */
+  readonly unsent: T[];
+  /** Requests halved after a 4xx that was not endpoint-wide. */
+  readonly splits: number;
+}
+
+/** Options of sendBatch. */
+export interface SendBatchOptions {
+  /** Largest body of one request, in bytes; a delivery larger than this goes alone. */
+  readonly maxBytes: number;
+  /** Keep acceptance order: nothing after a failed delivery is sent. */
+  readonly ordered: boolean;
+  /** Told each time a refused request is halved, with its number of events. */
+  readonly onSplit?: (events: number) => void;
+}
+
+/** Bytes of `{"events":[` + `]}`. */
+const ENVELOPE_BYTES = 13;
+
+/** The batch cut into runs whose envelope stays within `maxBytes`, order kept. */
+function byBytes<T>(batch: readonly BatchItem<T>[], maxBytes: number): BatchItem<T>[][] {
+  const runs: BatchItem<T>[][] = [];
+  let run: BatchItem<T>[] = [];
+  let bytes = ENVELOPE_BYTES;
+  for (const entry of batch) {
+    const size = entry.events.reduce((sum, event) => sum + Buffer.byteLength(JSON.stringify(event)) + 1, 0);
+    if (run.length > 0 && bytes + size > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = ENVELOPE_BYTES;
+    }
+    run.push(entry);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/**
+ * Sends a batch of deliveries to one endpoint in as few requests as its limits allow,
+ * each request one envelope of their events in acceptance order. A request the endpoint
+ * refuses with a 4xx that is not endpoint-wide (one event it will not take) is halved
+ * and each half sent again, recursively, so one poison delivery ends alone among the
+ * failed and the rest are delivered. An endpoint-wide failure (no answer, 3xx, 5xx, 429,
+ * 408), or an error that is no answer at all, sends nothing more: every delivery not yet
+ * delivered fails with it. Never rejects.
+ */
+export async function sendBatch<T>(sink: Sink, batch: readonly BatchItem<T>[], options: SendBatchOptions): Promise<BatchOutcome<T>> {
+  const outcome = { delivered: [] as T[], failed: [] as { item: T; error: unknown }[], unsent: [] as T[], splits: 0 };
+  /** A failure that ends the batch: endpoint-wide, or not an answer at all (a closed sink). */
+  let batchFailure: unknown;
+  let stopped = false;
+  const send = async (run: readonly BatchItem<T>[]): Promise<void> => {
+    if (stopped) {
+      outcome.unsent.push(...run.map((entry) => entry.item));
+      return;
+    }
+    if (batchFailure !== undefined) {
+      outcome.failed.push(...run.map((entry) => ({ item: entry.item, error: batchFailure })));
+      return;
+    }
+    try {
+      await sink.write(...run.flatMap((entry) => entry.events));
+      outcome.delivered.push(...run.map((entry) => entry.item));
+    } catch (error) {
+      const refusesSome = error instanceof EndpointResponseError && !isEndpointWide(error);
+      if (run.length > 1 && refusesSome) {
+        outcome.splits += 1;
+        options.onSplit?.(run.reduce((sum, entry) => sum + entry.events.length, 0));
+        const half = Math.ceil(run.length / 2);
+        await send(run.slice(0, half));
+        await send(run.slice(half));
+        return;
+      }
+      if (!refusesSome) batchFailure = error;
+      outcome.failed.push(...run.map((entry) => ({ item: entry.item, error })));
+      if (options.ordered) stopped = true;
+    }
+  };
+  for (const run of byBytes(batch, options.maxBytes)) await send(run);
+  return outcome;
+}
