@@ -25,6 +25,10 @@ export interface BenchPlan {
   sections: ReadonlySet<Section>;
   /** Only profile the workers (--profile). */
   profile: boolean;
+  /** Herald's `maxbatch` when profiling (--maxbatch). @defaultValue 1 */
+  maxBatch: number;
+  /** Endpoints when profiling (--endpoints). @defaultValue 1 */
+  profileEndpoints: number;
   /** Where the figures are written. */
   out: string;
 }
@@ -45,6 +49,8 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--profile] [--concurren
                    and package, with Redis commandstats (test/bench/profiles/)
   --concurrency N  deliveries in flight per endpoint per worker process (default 10,
                    Herald's worker.concurrency default), the same for the baseline
+  --maxbatch N     with --profile: Herald's maxbatch (default 1)
+  --endpoints N    with --profile: endpoints every event goes to (default 1)
   --only A,B       run only these sections: baselines, producer, ingest, throughput,
                    latency, memory, everysec (the second Redis); for development
   --out FILE       where to write the figures (default test/bench/results.json, or
@@ -59,6 +65,8 @@ export function benchPlan(argv: string[]): BenchPlan {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '10' },
+      maxbatch: { type: 'string', default: '1' },
+      endpoints: { type: 'string', default: '1' },
       out: { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -68,8 +76,12 @@ export function benchPlan(argv: string[]): BenchPlan {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, not ${values.concurrency}`);
+  const positive = (flag: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, not ${text}`);
+    return value;
+  };
+  const concurrency = positive('--concurrency', values.concurrency);
   const quick = values.quick;
   const sections = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
   for (const section of sections) if (!SECTIONS.includes(section)) throw new Error(`--only: unknown section "${section}"; sections are ${SECTIONS.join(', ')}`);
@@ -93,6 +105,8 @@ export function benchPlan(argv: string[]): BenchPlan {
     httpRequests: quick ? 2_000 : 8_000,
     sections,
     profile: values.profile,
+    maxBatch: positive('--maxbatch', values.maxbatch),
+    profileEndpoints: positive('--endpoints', values.endpoints),
     out: values.out ?? new URL(file, import.meta.url).pathname,
   };
 }

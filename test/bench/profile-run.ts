@@ -96,7 +96,7 @@ export async function profileWorkers(plan: BenchPlan, receiver: ReceiverProcess,
       const events = plan.saturationDeliveries;
       const run: SaturationRun = await saturate(
         system,
-        { redisUrl: server.url, workers: 1, endpoints: [receiver.url(0)], concurrency: plan.concurrency, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
+        { redisUrl: server.url, workers: 1, endpoints: Array.from({ length: plan.profileEndpoints }, (_, n) => receiver.url(n)), concurrency: plan.concurrency, maxBatch: plan.maxBatch, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
         events,
         receiver,
         probe,

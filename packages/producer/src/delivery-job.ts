@@ -1,5 +1,5 @@
 import type { Event } from '@herald/events';
-import { decodeEvents, encodeEvents } from './event-codec.js';
+import { decodeSizedEvents, encodeEvents } from './event-codec.js';
 import { heraldJobOptions } from './ingress-queue.js';
 
 /**
@@ -54,8 +54,17 @@ export function deliveriesOf<T extends { readonly accepts: (event: Event) => boo
 
 /** The events of a delivery job, whichever release wrote it. Throws EventCodecError on damaged data. */
 export function deliveryEvents(data: DeliveryJobData): Event[] {
-  if (data.z !== undefined) return decodeEvents(data.z);
-  return data.events ?? [];
+  return sizedDeliveryEvents(data).events;
+}
+
+/**
+ * The events of a delivery job with their size as a JSON array, in bytes (known from the
+ * decoding, so a batch is sized without serialising it twice). Throws EventCodecError on damaged data.
+ */
+export function sizedDeliveryEvents(data: DeliveryJobData): { events: Event[]; jsonBytes: number } {
+  if (data.z !== undefined) return decodeSizedEvents(data.z);
+  const events = data.events ?? [];
+  return { events, jsonBytes: Buffer.byteLength(JSON.stringify(events)) };
 }
 
 /** When a delivery's events were accepted, in ms since the epoch: `maxage` counts from here. */

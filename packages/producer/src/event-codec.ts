@@ -79,10 +79,16 @@ export function encodeEvents(events: readonly Event[]): string {
 
 /** Decodes what encodeEvents made (any codec version this release knows). */
 export function decodeEvents(encoded: string): Event[] {
+  return decodeSizedEvents(encoded).events;
+}
+
+/** Decodes what encodeEvents made, with the size of the events as JSON (an array), in bytes. */
+export function decodeSizedEvents(encoded: string): { events: Event[]; jsonBytes: number } {
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes[0] !== CODEC_V1) throw new EventCodecError(`unknown event codec version ${bytes[0]}: a newer Herald wrote this delivery`);
   try {
-    return JSON.parse(inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8')) as Event[];
+    const json = inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 });
+    return { events: JSON.parse(json.toString('utf8')) as Event[], jsonBytes: json.length };
   } catch (error) {
     throw new EventCodecError(`damaged delivery data: ${(error as Error).message}`);
   }

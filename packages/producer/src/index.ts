@@ -23,6 +23,7 @@ export {
   DELIVERY_DEDUPE_WINDOW_MS,
   DELIVERY_JOB,
   deliveryEvents,
+  sizedDeliveryEvents,
   deliveryJobData,
   deliveryJobOptions,
   endpointQueueName,

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { EndpointConfig } from '@herald/config';
 import type { Event, Sink } from '@herald/events';
-import { acceptedAtOf, deliveryEvents, endpointQueueName, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
+import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
@@ -54,8 +54,18 @@ function retryAfterOf(error: unknown): number | undefined {
 
 /** The job's events; throws UnrecoverableError (the job cannot ever be sent) when no release can decode them. */
 function eventsOf(job: DeliveryJob): Event[] {
+  return sizedEventsOf(job).events;
+}
+
+/** The job's events and their JSON size, as a batch item; throws as eventsOf does. */
+function itemOf(job: DeliveryJob): BatchItem<DeliveryJob> {
+  const { events, jsonBytes } = sizedEventsOf(job);
+  return { item: job, events, jsonBytes };
+}
+
+function sizedEventsOf(job: DeliveryJob): { events: Event[]; jsonBytes: number } {
   try {
-    return deliveryEvents(job.data);
+    return sizedDeliveryEvents(job.data);
   } catch (error) {
     if (!(error instanceof EventCodecError)) throw error;
     throw Object.assign(new UnrecoverableError(error.message), { cause: error });
@@ -104,11 +114,14 @@ export class DeliveryWorker {
     this.#lockDurationMs = options.lockDurationMs ?? 30_000;
     const prefix = options.prefix ?? 'herald';
     const name = endpointQueueName(endpoint.name);
-    this.#queue = new Queue<DeliveryJobData>(name, { connection: workerConnection(options.redisUrl), prefix });
+    // A batch takes and settles its deliveries with one script each, all sent in the same
+    // tick: auto-pipelining writes them to the socket together instead of one write each.
+    const connection = () => ({ ...workerConnection(options.redisUrl), enableAutoPipelining: endpoint.maxBatch > 1 });
+    this.#queue = new Queue<DeliveryJobData>(name, { connection: connection(), prefix });
     this.#queue.on('error', () => {});
     this.#deliveredAhead = new DeliveredAhead(this.#queue);
     this.#worker = new Worker<DeliveryJobData>(name, (job, token) => this.#deliver(job, token ?? ''), {
-      connection: workerConnection(options.redisUrl),
+      connection: connection(),
       prefix,
       concurrency: endpoint.ordered ? 1 : options.concurrency,
       lockDuration: this.#lockDurationMs,
@@ -132,10 +145,10 @@ export class DeliveryWorker {
   }
 
   async #deliver(head: DeliveryJob, token: string): Promise<void> {
-    const events = this.#decodable(head);
+    const first = this.#decodable(head);
     const batching = this.#endpoint.maxBatch > 1;
     if (batching && this.#endpoint.ordered && (await this.#deliveredAhead.claim(head.id!))) return;
-    const batch: BatchItem<DeliveryJob>[] = [{ item: head, events }];
+    const batch: BatchItem<DeliveryJob>[] = [first];
     if (batching) batch.push(...(await this.#takeMore(token)));
     // Acceptance order, and the same order for the same deliveries however they were
     // taken: a batch retried unchanged keeps its body and its webhook-id.
@@ -157,10 +170,10 @@ export class DeliveryWorker {
     await this.#settleShared(head, outcome, token);
   }
 
-  /** The head's events, or the job to the failed set at once (logged at error) when no release can decode them. */
-  #decodable(job: DeliveryJob): Event[] {
+  /** The head as a batch item, or the job to the failed set at once (logged at error) when no release can decode it. */
+  #decodable(job: DeliveryJob): BatchItem<DeliveryJob> {
     try {
-      return eventsOf(job);
+      return itemOf(job);
     } catch (error) {
       this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
       throw error;
@@ -175,7 +188,7 @@ export class DeliveryWorker {
       for (const job of await peekNextInLine(this.#queue, max)) {
         // An undecodable one ends the batch: at its turn it goes to the failed set.
         try {
-          more.push({ item: job, events: eventsOf(job) });
+          more.push(itemOf(job));
         } catch {
           break;
         }
@@ -184,7 +197,7 @@ export class DeliveryWorker {
     }
     for (const job of await takeWaiting(this.#worker, this.#queue, token, max)) {
       try {
-        more.push({ item: job, events: eventsOf(job) });
+        more.push(itemOf(job));
       } catch (error) {
         this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
         await job.moveToFailed(error as Error, token, false).catch(() => {});
