@@ -59,7 +59,8 @@ describe('herald status, replay and ping', () => {
     expect(flaky).toMatchObject({ failed: 1, pending: 0 });
     const table = await herald(['status']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^flaky\s+0\s+1\s+\d+\s+0\s+\d+\s+0\s+500:\d+$/m);
+    // endpoint, maxbatch, pending, failed, events, requests, successes, failures, errors, statuses
+    expect(table.stdout).toMatch(/^flaky\s+1\s+0\s+1\s+(\d+)\s+\1\s+0\s+\1\s+0\s+500:\1$/m);
     // The worker published its routes: the enabled endpoint, not the disabled one.
     expect(table.stdout).toMatch(/^routes [\w-]{16}: flaky$/m);
 

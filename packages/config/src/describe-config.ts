@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { formatByteSize } from './field-readers.js';
 import type { HeraldConfig } from './load-config.js';
 import { REDACTED, redactUrl } from './redact.js';
 
@@ -32,7 +33,7 @@ export function describeConfig(config: HeraldConfig): Record<string, unknown> {
       mediatype: endpoint.mediaType,
       concurrency: endpoint.concurrency ?? config.worker.concurrency,
       maxbatch: endpoint.maxBatch,
-      maxbatchbytes: endpoint.maxBatchBytes,
+      maxbatchbytes: formatByteSize(endpoint.maxBatchBytes),
       tls: endpoint.tls,
     })),
   };
@@ -42,7 +43,8 @@ export function describeConfig(config: HeraldConfig): Record<string, unknown> {
 export function summarizeConfig(config: HeraldConfig): string {
   const enabled = config.endpoints.filter((endpoint) => !endpoint.disabled);
   const disabled = config.endpoints.length - enabled.length;
-  const names = enabled.map((endpoint) => endpoint.name).join(', ');
+  // A batching endpoint shows its maxbatch: `bulk ×32`.
+  const names = enabled.map((endpoint) => (endpoint.maxBatch > 1 ? `${endpoint.name} ×${endpoint.maxBatch}` : endpoint.name)).join(', ');
   const endpoints =
     config.endpoints.length === 0
       ? 'no endpoints'

@@ -116,6 +116,13 @@ const BYTE_SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?$/i;
 /** Smallest byte size accepted: a batch body must hold at least a small event. */
 const MIN_BYTE_SIZE = 1024;
 
+/** A size in bytes as readByteSize reads it back: `1MiB`, `256KiB`, or plain bytes. */
+export function formatByteSize(bytes: number): string {
+  if (bytes % 1_048_576 === 0) return `${bytes / 1_048_576}MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024}KiB`;
+  return String(bytes);
+}
+
 /** A size in bytes: an integer, or a number with a unit (`512KiB`, `1MiB`, `2MB`); at least 1 KiB. */
 export function readByteSize(value: unknown, key: string, fallback: number, report: Report): number {
   if (value === undefined) return fallback;

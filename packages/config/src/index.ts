@@ -7,5 +7,6 @@ export type { ConfigProblem } from './errors.js';
 export { DurationSyntaxError, formatDuration, parseDuration } from './duration.js';
 export { describeConfig, summarizeConfig } from './describe-config.js';
 export { REDACTED, redactUrl } from './redact.js';
+export { formatByteSize } from './field-readers.js';
 export { LOG_LEVELS, schema } from './schema.js';
 export type { LogLevel } from './schema.js';

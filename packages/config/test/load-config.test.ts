@@ -373,4 +373,10 @@ describe('describeConfig and summarizeConfig', () => {
     );
     for (const secret of secrets) expect(summary).not.toContain(secret);
   });
+
+  it('shows batching in the summary and in the printed config, in units it reads back', () => {
+    const loaded = load(endpoint('    maxbatch: 32\n    maxbatchbytes: 262144\n'));
+    expect(summarizeConfig(loaded)).toMatch(/^1 endpoint \(hook ×32\);/);
+    expect(describeConfig(loaded)).toMatchObject({ endpoints: [{ maxbatch: 32, maxbatchbytes: '256KiB' }] });
+  });
 });

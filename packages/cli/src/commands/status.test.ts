@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { routingTable } from '@herald/producer';
-import { routesLine } from './status.js';
+import { loadConfig } from '@herald/config';
+import { batchingOf, routesLine } from './status.js';
 
 const table = (...names: string[]) => routingTable(names.map((name) => ({ name, ignore: { mediaTypes: [], actions: [] } })));
+
+describe('the maxbatch column of herald status', () => {
+  it('shows 1 for one event per request, maxbatch and maxbatchbytes when batching, and - for an endpoint not in the config', () => {
+    const endpoints = [
+      { name: 'one', url: 'http://127.0.0.1:9/' },
+      { name: 'bulk', url: 'http://127.0.0.1:9/', maxbatch: 32 },
+      { name: 'small', url: 'http://127.0.0.1:9/', maxbatch: 8, maxbatchbytes: '256KiB' },
+    ];
+    const config = loadConfig({ env: { HERALD_ENDPOINTS: JSON.stringify(endpoints) } });
+    expect(config.endpoints.map(batchingOf)).toStrictEqual(['1', '32 ≤1MiB', '8 ≤256KiB']);
+    expect(batchingOf(undefined)).toBe('-');
+  });
+});
 
 describe('the routes line of herald status', () => {
   it('says when no worker has published routes', () => {

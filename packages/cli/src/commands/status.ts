@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redactUrl } from '@herald/config';
+import { formatByteSize, redactUrl, type EndpointConfig } from '@herald/config';
 import { readRoutes, type RoutingTable } from '@herald/producer';
 import { readFleetStatus } from '@herald/worker';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
@@ -8,9 +8,11 @@ import type { CommandIo } from '../io.js';
 
 export const STATUS_HELP = `Usage: herald status [--config FILE] [--json]
 
-Shows each endpoint as the whole fleet sees it, from Redis: deliveries pending
-(waiting, retrying, in flight), failed (given up, see herald replay), and the
-counters of attempts: events, successes, failures (non-2xx), errors (no answer).
+Shows each endpoint as the whole fleet sees it, from Redis: its batching (maxbatch,
+and maxbatchbytes when above 1), deliveries pending (waiting, retrying, in flight),
+failed (given up, see herald replay), and the counters of attempts: events, POST
+requests (events ÷ requests is the batching factor), successes, failures (non-2xx),
+errors (no answer).
 An endpoint removed from the config whose queue still holds deliveries is listed
 too, marked "(not in config)": nobody delivers them until it is configured again.
 The last line says which endpoints producers and ingest route events to (the
@@ -35,6 +37,12 @@ export function routesLine(table: RoutingTable | undefined, enabled: readonly st
   return `routes ${table.version}: ${routed.join(', ') || 'no endpoints'}${differences.length > 0 ? `; ${differences.join('; ')}` : ''}`;
 }
 
+/** An endpoint's batching as status shows it: `1`, or `32 ≤1MiB`. */
+export function batchingOf(endpoint: EndpointConfig | undefined): string {
+  if (endpoint === undefined) return '-';
+  return endpoint.maxBatch > 1 ? `${endpoint.maxBatch} ≤${formatByteSize(endpoint.maxBatchBytes)}` : '1';
+}
+
 /** `herald status`: one line per endpoint. */
 export async function status(args: string[], io: CommandIo): Promise<number> {
   const values = parseOptions(args, { ...COMMON_OPTIONS, json: { type: 'boolean' } });
@@ -50,14 +58,20 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
     await redis.connect();
     const fleet = await readFleetStatus(redis, config.redis.prefix, config.endpoints.map((endpoint) => endpoint.name));
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(fleet, null, 2)}\n`);
+      const withBatching = fleet.map((entry) => {
+        const endpoint = config.endpoints.find((candidate) => candidate.name === entry.name);
+        return endpoint === undefined ? entry : { ...entry, maxbatch: endpoint.maxBatch, maxbatchbytes: endpoint.maxBatchBytes };
+      });
+      io.stdout.write(`${JSON.stringify(withBatching, null, 2)}\n`);
       return EXIT_OK;
     }
-    const rows = [['endpoint', 'pending', 'failed', 'events', 'successes', 'failures', 'errors', 'statuses']];
+    const rows = [['endpoint', 'maxbatch', 'pending', 'failed', 'events', 'requests', 'successes', 'failures', 'errors', 'statuses']];
     for (const entry of fleet) {
       const c = entry.counters;
       const statuses = Object.entries(c.Statuses).map(([line, n]) => `${line.split(' ')[0]}:${n}`).join(' ') || '-';
-      rows.push([entry.configured ? entry.name : `${entry.name} (not in config)`, entry.pending, entry.failed, c.Events, c.Successes, c.Failures, c.Errors, statuses].map(String));
+      const endpoint = config.endpoints.find((candidate) => candidate.name === entry.name);
+      const name = entry.configured ? entry.name : `${entry.name} (not in config)`;
+      rows.push([name, batchingOf(endpoint), entry.pending, entry.failed, c.Events, c.Requests, c.Successes, c.Failures, c.Errors, statuses].map(String));
     }
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
