@@ -60,6 +60,18 @@ describe('sendBatch', () => {
     }
   });
 
+  it('does not split a batch refused for reasons about the endpoint (401, 403, 404, 405, 410)', async () => {
+    for (const status of [401, 403, 404, 405, 410]) {
+      const sink = new ScriptedSink(() => {
+        throw refuse(status);
+      });
+      const outcome = await sendBatch(sink, batchOf(ids(8)), wide);
+      expect(sink.requests).toStrictEqual([ids(8)]);
+      expect(outcome.failed.map((f) => f.item)).toStrictEqual(ids(8));
+      expect(outcome.splits).toBe(0);
+    }
+  });
+
   it('does not split on an error that is no answer, such as a closed sink', async () => {
     const sink = new ScriptedSink(() => {
       throw new SinkClosedError('test');

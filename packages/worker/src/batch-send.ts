@@ -31,6 +31,17 @@ export interface SendBatchOptions {
   readonly onSplit?: (events: number) => void;
 }
 
+/**
+ * 4xx answers about the endpoint or the request as a whole, never about one event in it
+ * (no credentials, no such path, gone): splitting would only multiply the refusals.
+ */
+const REFUSES_ANY_BATCH = new Set([401, 403, 404, 405, 410]);
+
+/** Whether the endpoint refused something inside the request (a 400, 413 or 422, say): halving may isolate it. */
+function refusesSome(error: unknown): boolean {
+  return error instanceof EndpointResponseError && !isEndpointWide(error) && !REFUSES_ANY_BATCH.has(error.status);
+}
+
 /** Bytes of `{"events":[]}`, less the comma that bytesOf counts for the first item too. */
 const ENVELOPE_BYTES = 12;
 
@@ -61,11 +72,11 @@ function byBytes<T>(batch: readonly BatchItem<T>[], maxBytes: number): BatchItem
 /**
  * Sends a batch of deliveries to one endpoint in as few requests as its limits allow,
  * each request one envelope of their events in acceptance order. A request the endpoint
- * refuses with a 4xx that is not endpoint-wide (one event it will not take) is halved
- * and each half sent again, recursively, so one poison delivery ends alone among the
- * failed and the rest are delivered. An endpoint-wide failure (no answer, 3xx, 5xx, 429,
- * 408), or an error that is no answer at all, sends nothing more: every delivery not yet
- * delivered fails with it. Never rejects.
+ * refuses with a 4xx about its content (400, 413, 422…: one event it will not take) is
+ * halved and each half sent again, recursively, so one poison delivery ends alone among
+ * the failed and the rest are delivered. Any other failure — endpoint-wide (no answer,
+ * 3xx, 5xx, 429, 408), a 4xx about the endpoint (401, 403, 404, 405, 410), or no answer at
+ * all — sends nothing more: every delivery not yet delivered fails with it. Never rejects.
  */
 export async function sendBatch<T>(sink: Sink, batch: readonly BatchItem<T>[], options: SendBatchOptions): Promise<BatchOutcome<T>> {
   const outcome = { delivered: [] as T[], failed: [] as { item: T; error: unknown }[], unsent: [] as T[], splits: 0 };
@@ -85,8 +96,8 @@ export async function sendBatch<T>(sink: Sink, batch: readonly BatchItem<T>[], o
       await sink.write(...run.flatMap((entry) => entry.events));
       outcome.delivered.push(...run.map((entry) => entry.item));
     } catch (error) {
-      const refusesSome = error instanceof EndpointResponseError && !isEndpointWide(error);
-      if (run.length > 1 && refusesSome) {
+      const split = refusesSome(error);
+      if (run.length > 1 && split) {
         outcome.splits += 1;
         options.onSplit?.(run.reduce((sum, entry) => sum + entry.events.length, 0));
         const half = Math.ceil(run.length / 2);
@@ -94,7 +105,7 @@ export async function sendBatch<T>(sink: Sink, batch: readonly BatchItem<T>[], o
         await send(run.slice(half));
         return;
       }
-      if (!refusesSome) batchFailure = error;
+      if (!split) batchFailure = error;
       outcome.failed.push(...run.map((entry) => ({ item: entry.item, error })));
       if (options.ordered) stopped = true;
     }

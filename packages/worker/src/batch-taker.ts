@@ -13,14 +13,61 @@ type DeliveryJob = Job<DeliveryJobData>;
  * settle every job returned (complete or fail it with `token`) and extend their locks
  * while it holds them.
  */
-export async function takeWaiting(worker: Worker<DeliveryJobData>, queue: Queue<DeliveryJobData>, token: string, max: number): Promise<DeliveryJob[]> {
+export async function takeWaiting(
+  worker: Worker<DeliveryJobData>,
+  queue: Queue<DeliveryJobData>,
+  token: string,
+  max: number,
+  onError: (error: unknown) => void,
+): Promise<DeliveryJob[]> {
   if (max <= 0) return [];
-  const waiting = await (await queue.client).llen(queue.keys['wait']!);
+  let waiting: number;
+  try {
+    waiting = await (await queue.client).llen(queue.keys['wait']!);
+  } catch (error) {
+    onError(error);
+    return [];
+  }
   const count = Math.min(max, waiting);
   if (count === 0) return [];
-  // One script per job, sent together: the connection keeps their order, and so the wait list's.
-  const jobs = await Promise.all(Array.from({ length: count }, () => worker.getNextJob(token, { block: false })));
-  return jobs.filter((job): job is DeliveryJob => job !== undefined);
+  // One script per job, sent together: the connection keeps their order, and so the wait
+  // list's. Should some fail, every job that was taken is still returned: one left out would
+  // wait out its lock before it ran again.
+  const results = await Promise.allSettled(Array.from({ length: count }, () => worker.getNextJob(token, { block: false })));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure !== undefined) onError(failure.reason);
+  return results.flatMap((result) => (result.status === 'fulfilled' && result.value !== undefined ? [result.value] : []));
+}
+
+/**
+ * Renews the locks of the deliveries a batch took while it is out (BullMQ renews only the
+ * job it handed to the processor), and remembers those whose lock was lost: BullMQ has given
+ * them back to the queue, so the batch must not settle them.
+ */
+export class BatchLocks {
+  /** Ids whose lock could not be renewed. */
+  readonly lost = new Set<string>();
+  readonly #timer: NodeJS.Timeout | undefined;
+
+  constructor(worker: Worker<DeliveryJobData>, jobs: readonly DeliveryJob[], token: string, lockDurationMs: number, onLost: (error: unknown, ids: string[]) => void) {
+    if (jobs.length === 0) return;
+    const ids = jobs.map((job) => job.id!);
+    const tokens = ids.map(() => token);
+    this.#timer = setInterval(() => {
+      const held = ids.filter((id) => !this.lost.has(id));
+      worker.extendJobLocks(held, tokens.slice(0, held.length), lockDurationMs).then(
+        (failed) => {
+          for (const id of failed) this.lost.add(id);
+          if (failed.length > 0) onLost(undefined, failed);
+        },
+        (error: unknown) => onLost(error, held),
+      );
+    }, lockDurationMs / 2);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
 }
 
 /**
@@ -41,6 +88,9 @@ export async function peekNextInLine(queue: Queue<DeliveryJobData>, max: number)
   return next;
 }
 
+/** How a delivery is named in the delivered-ahead set: its id and the time it was added. */
+const memberOf = (job: DeliveryJob) => `${job.id}:${job.timestamp}`;
+
 /**
  * The deliveries of an ordered endpoint sent ahead of their turn, in a batch behind the
  * head: they stay in the queue, keep their place, and complete without being sent again
@@ -60,14 +110,18 @@ export class DeliveredAhead {
     return (await this.#queue.client) as unknown as Redis;
   }
 
-  /** Records that these were delivered; a day later the record goes (at worst, a resend). */
-  async record(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await (await this.#redis()).multi().sadd(this.#key, ...ids).expire(this.#key, 86_400).exec();
+  /**
+   * Records that these were delivered. Each is recorded by id and acceptance time, so that
+   * a later job with the same id (the same envelope written again after the dedupe window)
+   * is never mistaken for it. The set expires a day after the last record.
+   */
+  async record(jobs: readonly DeliveryJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await (await this.#redis()).multi().sadd(this.#key, ...jobs.map(memberOf)).expire(this.#key, 86_400).exec();
   }
 
   /** Whether the job was delivered ahead of its turn; forgets it either way. */
-  async claim(id: string): Promise<boolean> {
-    return (await (await this.#redis()).srem(this.#key, id)) === 1;
+  async claim(job: DeliveryJob): Promise<boolean> {
+    return (await (await this.#redis()).srem(this.#key, memberOf(job))) === 1;
   }
 }

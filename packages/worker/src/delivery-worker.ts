@@ -5,7 +5,7 @@ import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, 
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
-import { DeliveredAhead, peekNextInLine, takeWaiting } from './batch-taker.js';
+import { BatchLocks, DeliveredAhead, peekNextInLine, takeWaiting } from './batch-taker.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 import { isEndpointWide } from './endpoint-errors.js';
 import { workerConnection } from './redis-connection.js';
@@ -146,28 +146,8 @@ export class DeliveryWorker {
 
   async #deliver(head: DeliveryJob, token: string): Promise<void> {
     const first = this.#decodable(head);
-    const batching = this.#endpoint.maxBatch > 1;
-    if (batching && this.#endpoint.ordered && (await this.#deliveredAhead.claim(head.id!))) return;
-    const batch: BatchItem<DeliveryJob>[] = [first];
-    if (batching) batch.push(...(await this.#takeMore(token)));
-    // Acceptance order, and the same order for the same deliveries however they were
-    // taken: a batch retried unchanged keeps its body and its webhook-id.
-    if (batch.length > 1 && !this.#endpoint.ordered) batch.sort(byAcceptance);
-    const extras = this.#endpoint.ordered ? [] : batch.slice(1).map((entry) => entry.item);
-    const keepLocked = this.#keepLocked(extras, token);
-    let outcome: BatchOutcome<DeliveryJob>;
-    try {
-      outcome = await sendBatch(this.#sink, batch, {
-        maxBytes: this.#endpoint.maxBatchBytes,
-        ordered: this.#endpoint.ordered,
-        onSplit: (count) => this.#onSplit(count),
-      });
-    } finally {
-      clearInterval(keepLocked);
-    }
-    this.#countForBreaker(outcome);
-    if (this.#endpoint.ordered) return this.#settleOrdered(head, outcome);
-    await this.#settleShared(head, outcome, token);
+    if (this.#endpoint.ordered) return this.#deliverOrdered(head, first);
+    return this.#deliverShared(head, first, token);
   }
 
   /** The head as a batch item, or the job to the failed set at once (logged at error) when no release can decode it. */
@@ -180,22 +160,33 @@ export class DeliveryWorker {
     }
   }
 
-  /** The deliveries that join the head's batch: taken (shared queue) or next in line (ordered). */
-  async #takeMore(token: string): Promise<BatchItem<DeliveryJob>[]> {
-    const max = this.#endpoint.maxBatch - 1;
-    const more: BatchItem<DeliveryJob>[] = [];
-    if (this.#endpoint.ordered) {
-      for (const job of await peekNextInLine(this.#queue, max)) {
-        // An undecodable one ends the batch: at its turn it goes to the failed set.
-        try {
-          more.push(itemOf(job));
-        } catch {
-          break;
-        }
-      }
-      return more;
+  /** A shared endpoint: the head, and as many waiting deliveries as maxbatch allows, taken and settled one by one. */
+  async #deliverShared(head: DeliveryJob, first: BatchItem<DeliveryJob>, token: string): Promise<void> {
+    const batch = [first];
+    if (this.#endpoint.maxBatch > 1) batch.push(...(await this.#takeWaiting(token)));
+    // Acceptance order, and the same order for the same deliveries however they were
+    // taken: a batch retried unchanged keeps its body and its webhook-id.
+    if (batch.length > 1) batch.sort(byAcceptance);
+    const locks = new BatchLocks(this.#worker, batch.map((entry) => entry.item).filter((job) => job !== head), token, this.#lockDurationMs, (error, ids) =>
+      this.#log.warn({ err: error, jobIds: ids }, 'could not renew the locks of a batch; those deliveries go back to the queue'),
+    );
+    let outcome: BatchOutcome<DeliveryJob>;
+    try {
+      outcome = await sendBatch(this.#sink, batch, { maxBytes: this.#endpoint.maxBatchBytes, ordered: false, onSplit: (count) => this.#onSplit(count) });
+    } finally {
+      locks.stop();
     }
-    for (const job of await takeWaiting(this.#worker, this.#queue, token, max)) {
+    this.#countForBreaker(outcome);
+    await this.#settleShared(head, outcome, token, locks.lost);
+  }
+
+  /** Waiting deliveries taken to join the head's batch; on an error, what was taken (the head may go alone). */
+  async #takeWaiting(token: string): Promise<BatchItem<DeliveryJob>[]> {
+    const taken = await takeWaiting(this.#worker, this.#queue, token, this.#endpoint.maxBatch - 1, (error) =>
+      this.#log.warn({ err: error }, 'could not take waiting deliveries into a batch; sending what was taken'),
+    );
+    const more: BatchItem<DeliveryJob>[] = [];
+    for (const job of taken) {
       try {
         more.push(itemOf(job));
       } catch (error) {
@@ -204,16 +195,6 @@ export class DeliveryWorker {
       }
     }
     return more;
-  }
-
-  /** Keeps the locks of taken jobs alive while their batch is out; BullMQ renews only the head's. */
-  #keepLocked(jobs: readonly DeliveryJob[], token: string): NodeJS.Timeout | undefined {
-    if (jobs.length === 0) return undefined;
-    const ids = jobs.map((job) => job.id!);
-    const tokens = ids.map(() => token);
-    return setInterval(() => {
-      this.#worker.extendJobLocks(ids, tokens, this.#lockDurationMs).catch((error: unknown) => this.#log.warn({ err: error }, 'could not renew batch locks'));
-    }, this.#lockDurationMs / 2);
   }
 
   #onSplit(events: number): void {
@@ -227,15 +208,21 @@ export class DeliveryWorker {
     else if (outcome.delivered.length > 0) this.#failuresInARow = 0;
   }
 
-  /** Completes, retries or gives up each delivery of a batch from a shared queue; the head's fate is returned or thrown. */
-  async #settleShared(head: DeliveryJob, outcome: BatchOutcome<DeliveryJob>, token: string): Promise<void> {
+  /**
+   * Completes, retries or gives up each delivery of a batch from a shared queue; the head's
+   * fate is returned or thrown. Deliveries whose lock was lost meanwhile are left alone:
+   * BullMQ has handed them back to the queue.
+   */
+  async #settleShared(head: DeliveryJob, outcome: BatchOutcome<DeliveryJob>, token: string, lost: ReadonlySet<string>): Promise<void> {
     let headFailure: Error | undefined;
     let breakerDelayMs: number | undefined;
     const moves: Promise<unknown>[] = [];
+    const ours = (job: DeliveryJob) => job === head || !lost.has(job.id!);
     for (const job of outcome.delivered) {
-      if (job !== head) moves.push(job.moveToCompleted(undefined, token, false));
+      if (job !== head && ours(job)) moves.push(job.moveToCompleted(undefined, token, false));
     }
     for (const { item: job, error } of outcome.failed) {
+      if (!ours(job)) continue;
       const failure = this.#failureOf(job, eventsOf(job), error);
       if (failure instanceof DeliveryRetryError && isEndpointWide(error)) breakerDelayMs ??= failure.delayMs;
       if (job === head) headFailure = failure;
@@ -254,25 +241,96 @@ export class DeliveryWorker {
   }
 
   /**
-   * Settles an ordered batch: the head goes back to its place when it failed; otherwise it
-   * completes, the deliveries sent with it are recorded as delivered ahead, and a failure
-   * behind it pauses the queue for that delivery's backoff before its turn comes again.
+   * An ordered endpoint: the head (the only active delivery fleet-wide), and behind it the
+   * next in line, sent without being taken. Whatever goes wrong, the head keeps its place
+   * at the front of the queue: only a RateLimitError (back to the head) or an
+   * UnrecoverableError (given up, or undecodable) leaves this method.
    */
-  async #settleOrdered(head: DeliveryJob, outcome: BatchOutcome<DeliveryJob>): Promise<void> {
-    const [firstFailure] = outcome.failed;
-    if (firstFailure?.item === head) {
-      const failure = this.#failureOf(head, eventsOf(head), firstFailure.error);
-      if (!(failure instanceof DeliveryRetryError)) throw failure;
-      await this.#worker.rateLimit(failure.delayMs);
+  async #deliverOrdered(head: DeliveryJob, first: BatchItem<DeliveryJob>): Promise<void> {
+    let kept: Error | undefined;
+    try {
+      const batching = this.#endpoint.maxBatch > 1;
+      if (batching && (await this.#claimDeliveredAhead(head))) return;
+      const batch = [first, ...(batching ? await this.#nextInLine() : [])];
+      const outcome = await sendBatch(this.#sink, batch, { maxBytes: this.#endpoint.maxBatchBytes, ordered: true, onSplit: (count) => this.#onSplit(count) });
+      const [firstFailure] = outcome.failed;
+      if (firstFailure?.item === head) {
+        const failure = this.#failureOf(head, first.events, firstFailure.error);
+        if (!(failure instanceof DeliveryRetryError)) throw (kept = failure);
+        await this.#pause(failure.delayMs);
+        throw (kept = Worker.RateLimitError());
+      }
+      // The head is delivered: those sent behind it complete at their turn without a POST.
+      await this.#recordDeliveredAhead(outcome.delivered.filter((job) => job !== head));
+      this.#debugDelivered(outcome.delivered);
+      // A failure behind the head: the queue waits out that delivery's backoff before its turn.
+      if (firstFailure !== undefined) await this.#pause(this.#inLineDelay(firstFailure.item, firstFailure.error));
+    } catch (error) {
+      if (error === kept) throw error;
+      this.#log.warn({ err: error, jobId: head.id }, 'ordered delivery went wrong; the delivery keeps its place and is retried');
+      await this.#pause(this.#endpoint.backoffMs);
       throw Worker.RateLimitError();
     }
-    await this.#deliveredAhead.record(outcome.delivered.filter((job) => job !== head).map((job) => job.id!));
-    this.#debugDelivered(outcome.delivered);
-    if (firstFailure !== undefined) {
-      const failure = this.#failureOf(firstFailure.item, eventsOf(firstFailure.item), firstFailure.error);
-      // One that gives up does so at its own turn, when it is the head and can be moved.
-      if (failure instanceof DeliveryRetryError) await this.#worker.rateLimit(failure.delayMs);
+  }
+
+  /** Whether the head was delivered ahead of its turn; on a Redis error, no (it is sent again). */
+  async #claimDeliveredAhead(head: DeliveryJob): Promise<boolean> {
+    try {
+      return await this.#deliveredAhead.claim(head);
+    } catch (error) {
+      this.#log.warn({ err: error, jobId: head.id }, 'could not read the deliveries sent ahead; sending this one again');
+      return false;
     }
+  }
+
+  /** Records deliveries sent ahead; on a Redis error they are sent again at their turn. */
+  async #recordDeliveredAhead(jobs: readonly DeliveryJob[]): Promise<void> {
+    try {
+      await this.#deliveredAhead.record(jobs);
+    } catch (error) {
+      this.#log.warn({ err: error, jobIds: jobs.map((job) => job.id) }, 'could not record deliveries sent ahead; they will be sent again');
+    }
+  }
+
+  /** The next in line behind an ordered head, up to the first undecodable one; on a Redis error, none. */
+  async #nextInLine(): Promise<BatchItem<DeliveryJob>[]> {
+    let jobs: DeliveryJob[];
+    try {
+      jobs = await peekNextInLine(this.#queue, this.#endpoint.maxBatch - 1);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not read the deliveries next in line; sending the head alone');
+      return [];
+    }
+    const more: BatchItem<DeliveryJob>[] = [];
+    for (const job of jobs) {
+      // An undecodable one ends the batch: at its turn it goes to the failed set.
+      try {
+        more.push(itemOf(job));
+      } catch {
+        break;
+      }
+    }
+    return more;
+  }
+
+  /**
+   * The backoff of a delivery that failed behind an ordered head, sent without being taken:
+   * its attempt number is the starts it had plus this one. It is logged, not given up: if
+   * past `maxage`, it gives up at its own turn, as the head, where it can be moved.
+   */
+  #inLineDelay(job: DeliveryJob, error: unknown): number {
+    const retry = job.attemptsStarted + 1;
+    const delayMs = retryDelay(this.#policy, retry, retryAfterOf(error));
+    this.#log.warn(
+      { err: error, jobId: job.id, eventIds: eventsOf(job).map((e) => e.id), status: (error as { status?: number }).status, attempt: retry, retryInMs: delayMs },
+      'delivery failed behind the head of an ordered endpoint; the queue waits',
+    );
+    return delayMs;
+  }
+
+  /** Pauses the endpoint fleet-wide (BullMQ rate limit); a Redis error is logged (the next attempt comes sooner). */
+  async #pause(ms: number): Promise<void> {
+    await this.#worker.rateLimit(ms).catch((error: unknown) => this.#log.warn({ err: error }, 'could not pause the endpoint'));
   }
 
   #debugDelivered(jobs: readonly DeliveryJob[]): void {

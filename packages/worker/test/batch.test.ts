@@ -156,4 +156,22 @@ describe('batched delivery (maxbatch)', () => {
     ]);
     expect(await jobCounts('ordered')).toStrictEqual({ waiting: 0, active: 0, delayed: 0, completed: 18, failed: 0 });
   });
+
+  it('on an ordered endpoint, delivers up to an event refused with a 4xx, completes those without sending them again, and waits out its backoff', async () => {
+    const hook = await h.receiver('ordered-picky');
+    h.configure([{ name: 'ordered-picky', ordered: true, maxbatch: 4, backoff: '300ms', threshold: 1 }]);
+    const events = await backlogOf(8);
+    const picky = events[2]!.id;
+    let refusals = 0;
+    hook.reply = (delivery) => (delivery.eventIds.includes(picky) && refusals++ < 3 ? { status: 422 } : { status: 200 });
+    await h.startWorker();
+    await hook.until(() => hook.delivered.length >= events.length);
+    await settle();
+    const sent = hook.deliveries.map((d) => d.eventIds.map((id) => idsOf(events).indexOf(id)));
+    // Halves until event 2 is alone; 0 and 1 are delivered; 1 then completes at its turn without a POST.
+    expect(sent).toStrictEqual([[0, 1, 2, 3], [0, 1], [2, 3], [2], [2, 3, 4, 5], [6, 7]]);
+    expect(hook.delivered).toStrictEqual(idsOf(events));
+    expect(hook.deliveries[4]!.receivedAt - hook.deliveries[3]!.receivedAt).toBeGreaterThanOrEqual(300);
+    expect(await jobCounts('ordered-picky')).toStrictEqual({ waiting: 0, active: 0, delayed: 0, completed: 8, failed: 0 });
+  });
 });
