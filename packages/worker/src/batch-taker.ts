@@ -1,8 +1,21 @@
-import { Job, type Queue, type Worker } from 'bullmq';
+import { Job, Worker, type Queue } from 'bullmq';
 import type { DeliveryJobData } from '@herald/producer';
 import type { Redis } from 'ioredis';
 
 type DeliveryJob = Job<DeliveryJobData>;
+
+/**
+ * The BullMQ Worker of an endpoint queue, able to turn the job a completion fetched
+ * (`moveToCompleted(…, fetchNext: true)`, one script that completes one job and takes the
+ * next) into a Job, as BullMQ's own loop does; BullMQ keeps that step protected.
+ */
+export class DeliveryQueueWorker extends Worker<DeliveryJobData> {
+  /** The job `moveToCompleted` fetched with `token`, if any. */
+  async fetched(result: unknown, token: string): Promise<DeliveryJob | undefined> {
+    if (!Array.isArray(result) || !result[0] || !result[1]) return undefined;
+    return this.nextJobFromJobData(result[0], result[1] as string, token);
+  }
+}
 
 /**
  * Takes up to `max` more deliveries waiting in a shared (unordered) endpoint queue,

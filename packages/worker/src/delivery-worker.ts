@@ -1,11 +1,11 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { EndpointConfig } from '@herald/config';
 import type { Event, Sink } from '@herald/events';
 import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
-import { BatchLocks, DeliveredAhead, peekNextInLine, takeWaiting } from './batch-taker.js';
+import { BatchLocks, DeliveredAhead, DeliveryQueueWorker, peekNextInLine, takeWaiting } from './batch-taker.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 import { isEndpointWide } from './endpoint-errors.js';
 import { workerConnection } from './redis-connection.js';
@@ -72,6 +72,9 @@ function sizedEventsOf(job: DeliveryJob): { events: Event[]; jsonBytes: number }
   }
 }
 
+/** Most batches one processor sends in a row, the later ones taken by the completions of the earlier. */
+const MAX_ROUNDS = 16;
+
 /** Oldest accepted first; ties by job id, so any worker orders the same deliveries alike. */
 function byAcceptance(a: BatchItem<DeliveryJob>, b: BatchItem<DeliveryJob>): number {
   return acceptedAtOf(a.item) - acceptedAtOf(b.item) || (a.item.id! < b.item.id! ? -1 : a.item.id! > b.item.id! ? 1 : 0);
@@ -94,7 +97,7 @@ export class DeliveryWorker {
   readonly #endpoint: EndpointConfig;
   readonly #sink: Sink;
   readonly #queue: Queue<DeliveryJobData>;
-  readonly #worker: Worker<DeliveryJobData>;
+  readonly #worker: DeliveryQueueWorker;
   readonly #policy: RetryPolicy;
   readonly #log: Logger;
   readonly #expiryListener: ExpiryListener | undefined;
@@ -103,6 +106,8 @@ export class DeliveryWorker {
   readonly #deliveredAhead: DeliveredAhead;
   /** Endpoint-wide failures in a row in this process; at `threshold` the endpoint pauses. */
   #failuresInARow = 0;
+  /** Set by close(): no batch fetches more work. */
+  #closing = false;
 
   constructor(endpoint: EndpointConfig, sink: Sink, options: DeliveryWorkerOptions) {
     this.#endpoint = endpoint;
@@ -120,7 +125,7 @@ export class DeliveryWorker {
     this.#queue = new Queue<DeliveryJobData>(name, { connection: connection(), prefix });
     this.#queue.on('error', () => {});
     this.#deliveredAhead = new DeliveredAhead(this.#queue);
-    this.#worker = new Worker<DeliveryJobData>(name, (job, token) => this.#deliver(job, token ?? ''), {
+    this.#worker = new DeliveryQueueWorker(name, (job, token) => this.#deliver(job, token ?? ''), {
       connection: connection(),
       prefix,
       concurrency: endpoint.ordered ? 1 : options.concurrency,
@@ -160,24 +165,39 @@ export class DeliveryWorker {
     }
   }
 
-  /** A shared endpoint: the head, and as many waiting deliveries as maxbatch allows, taken and settled one by one. */
+  /**
+   * A shared endpoint: the head, and as many waiting deliveries as maxbatch allows, taken
+   * and settled one by one. While the endpoint takes whole batches and the queue fills
+   * them, the completions of one batch take the next batch's deliveries in the same
+   * scripts (BullMQ's fetch-next), for up to MAX_ROUNDS batches; the last takes nothing.
+   */
   async #deliverShared(head: DeliveryJob, first: BatchItem<DeliveryJob>, token: string): Promise<void> {
-    const batch = [first];
-    if (this.#endpoint.maxBatch > 1) batch.push(...(await this.#takeWaiting(token)));
-    // Acceptance order, and the same order for the same deliveries however they were
-    // taken: a batch retried unchanged keeps its body and its webhook-id.
-    if (batch.length > 1) batch.sort(byAcceptance);
-    const locks = new BatchLocks(this.#worker, batch.map((entry) => entry.item).filter((job) => job !== head), token, this.#lockDurationMs, (error, ids) =>
-      this.#log.warn({ err: error, jobIds: ids }, 'could not renew the locks of a batch; those deliveries go back to the queue'),
-    );
-    let outcome: BatchOutcome<DeliveryJob>;
-    try {
-      outcome = await sendBatch(this.#sink, batch, { maxBytes: this.#endpoint.maxBatchBytes, ordered: false, onSplit: (count) => this.#onSplit(count) });
-    } finally {
-      locks.stop();
+    const full = this.#endpoint.maxBatch - 1;
+    let more = full > 0 ? await this.#takeWaiting(token) : [];
+    let headFailure: Error | undefined;
+    for (let round = 1; ; round += 1) {
+      const batch = round === 1 ? [first, ...more] : more;
+      // Acceptance order, and the same order for the same deliveries however they were
+      // taken: a batch retried unchanged keeps its body and its webhook-id.
+      if (batch.length > 1) batch.sort(byAcceptance);
+      const locks = new BatchLocks(this.#worker, batch.map((entry) => entry.item).filter((job) => job !== head), token, this.#lockDurationMs, (error, ids) =>
+        this.#log.warn({ err: error, jobIds: ids }, 'could not renew the locks of a batch; those deliveries go back to the queue'),
+      );
+      let outcome: BatchOutcome<DeliveryJob>;
+      try {
+        outcome = await sendBatch(this.#sink, batch, { maxBytes: this.#endpoint.maxBatchBytes, ordered: false, onSplit: (count) => this.#onSplit(count) });
+      } finally {
+        locks.stop();
+      }
+      this.#countForBreaker(outcome);
+      const again = round < MAX_ROUNDS && more.length >= Math.max(1, full - 1) && outcome.failed.length === 0 && !this.#closing;
+      const settled = await this.#settleShared(head, outcome, token, locks.lost, again);
+      if (round === 1) headFailure = settled.headFailure;
+      // Every job fetched is ours to send: `again` guarantees a next round for them.
+      if (settled.fetched.length === 0) break;
+      more = await this.#decodeTaken(settled.fetched, token);
     }
-    this.#countForBreaker(outcome);
-    await this.#settleShared(head, outcome, token, locks.lost);
+    if (headFailure !== undefined) throw headFailure;
   }
 
   /** Waiting deliveries taken to join the head's batch; on an error, what was taken (the head may go alone). */
@@ -185,6 +205,11 @@ export class DeliveryWorker {
     const taken = await takeWaiting(this.#worker, this.#queue, token, this.#endpoint.maxBatch - 1, (error) =>
       this.#log.warn({ err: error }, 'could not take waiting deliveries into a batch; sending what was taken'),
     );
+    return this.#decodeTaken(taken, token);
+  }
+
+  /** Taken deliveries as batch items; one no release can decode goes to the failed set at once. */
+  async #decodeTaken(taken: readonly DeliveryJob[], token: string): Promise<BatchItem<DeliveryJob>[]> {
     const more: BatchItem<DeliveryJob>[] = [];
     for (const job of taken) {
       try {
@@ -209,17 +234,27 @@ export class DeliveryWorker {
   }
 
   /**
-   * Completes, retries or gives up each delivery of a batch from a shared queue; the head's
-   * fate is returned or thrown. Deliveries whose lock was lost meanwhile are left alone:
-   * BullMQ has handed them back to the queue.
+   * Completes, retries or gives up each delivery of a batch from a shared queue, and
+   * returns the head's failure (the processor throws it) and, with `fetchNext`, the jobs
+   * the completions took for the next batch. Deliveries whose lock was lost meanwhile are
+   * left alone: BullMQ has handed them back to the queue.
    */
-  async #settleShared(head: DeliveryJob, outcome: BatchOutcome<DeliveryJob>, token: string, lost: ReadonlySet<string>): Promise<void> {
+  async #settleShared(
+    head: DeliveryJob,
+    outcome: BatchOutcome<DeliveryJob>,
+    token: string,
+    lost: ReadonlySet<string>,
+    fetchNext: boolean,
+  ): Promise<{ headFailure: Error | undefined; fetched: DeliveryJob[] }> {
     let headFailure: Error | undefined;
     let breakerDelayMs: number | undefined;
     const moves: Promise<unknown>[] = [];
+    const fetching: Promise<DeliveryJob | undefined>[] = [];
     const ours = (job: DeliveryJob) => job === head || !lost.has(job.id!);
     for (const job of outcome.delivered) {
-      if (job !== head && ours(job)) moves.push(job.moveToCompleted(undefined, token, false));
+      if (job === head || !ours(job)) continue;
+      if (fetchNext) fetching.push(job.moveToCompleted(undefined, token, true).then((result) => this.#worker.fetched(result, token)));
+      else moves.push(job.moveToCompleted(undefined, token, false));
     }
     for (const { item: job, error } of outcome.failed) {
       if (!ours(job)) continue;
@@ -232,12 +267,14 @@ export class DeliveryWorker {
     // Like distribution's breaker: after `threshold` endpoint-wide failures in a row, the
     // whole endpoint waits out the backoff instead of every pending job trying on its own.
     if (breakerDelayMs !== undefined && this.#failuresInARow >= this.#endpoint.threshold) moves.push(this.#worker.rateLimit(breakerDelayMs));
-    const settled = await Promise.allSettled(moves);
-    for (const result of settled) {
+    const [settled, fetchedResults] = await Promise.all([Promise.allSettled(moves), Promise.allSettled(fetching)]);
+    const fetched: DeliveryJob[] = [];
+    for (const result of [...settled, ...fetchedResults]) {
       // A lost lock: the job was handed back to the fleet and will be sent again.
       if (result.status === 'rejected') this.#log.warn({ err: result.reason }, 'could not settle a delivery of the batch; it will be retried');
+      else if (result.value instanceof Job) fetched.push(result.value as DeliveryJob);
     }
-    if (headFailure !== undefined) throw headFailure;
+    return { headFailure, fetched };
   }
 
   /**
@@ -369,6 +406,7 @@ export class DeliveryWorker {
 
   /** Stops taking jobs and waits for those in flight; `force` abandons them (they are retried). */
   async close(force = false): Promise<void> {
+    this.#closing = true;
     await this.#worker.close(force);
     await this.#queue.close();
     await this.#sink.close();
