@@ -98,6 +98,7 @@ describe('herald start', () => {
       samples.set(match![1]!, Number(match![2]));
     }
     expect(samples.get('herald_endpoint_successes_total{endpoint="all"}')).toBe(unique.length);
+    expect(samples.get('herald_endpoint_requests_total{endpoint="all"}')).toBe(unique.length);
     expect(samples.get('herald_ingest_requests_total{code="202"}')).toBe(captured.length);
     expect(samples.get('herald_ingest_events_total')).toBe(captured.length);
     expect(samples.get('herald_queue_jobs{queue="endpoint.all",state="failed"}')).toBe(0);
@@ -115,7 +116,10 @@ describe('herald start', () => {
       Timeout: 5_000_000_000,
       Threshold: 10,
       Backoff: 200_000_000,
-      Metrics: { Pending: 0, Events: unique.length, Successes: unique.length, Failures: 0, Errors: 0, Statuses: { '200 OK': unique.length } },
+      MaxBatch: 1,
+      MaxBatchBytes: 1_048_576,
+      // One event per request without batching: as many requests as events.
+      Metrics: { Pending: 0, Events: unique.length, Requests: unique.length, Successes: unique.length, Failures: 0, Errors: 0, Statuses: { '200 OK': unique.length } },
     });
     expect(second).toMatchObject({ name: 'no-pulls', Ignore: { MediaTypes: [], Actions: ['pull'] } });
   });
