@@ -1,6 +1,5 @@
 import { Job, Worker, type Queue } from 'bullmq';
 import type { DeliveryJobData } from '@herald/producer';
-import type { Redis } from 'ioredis';
 
 type DeliveryJob = Job<DeliveryJobData>;
 
@@ -53,37 +52,6 @@ export async function takeWaiting(
 }
 
 /**
- * Renews the locks of the deliveries a batch took while it is out (BullMQ renews only the
- * job it handed to the processor), and remembers those whose lock was lost: BullMQ has given
- * them back to the queue, so the batch must not settle them.
- */
-export class BatchLocks {
-  /** Ids whose lock could not be renewed. */
-  readonly lost = new Set<string>();
-  readonly #timer: NodeJS.Timeout | undefined;
-
-  constructor(worker: Worker<DeliveryJobData>, jobs: readonly DeliveryJob[], token: string, lockDurationMs: number, onLost: (error: unknown, ids: string[]) => void) {
-    if (jobs.length === 0) return;
-    const ids = jobs.map((job) => job.id!);
-    const tokens = ids.map(() => token);
-    this.#timer = setInterval(() => {
-      const held = ids.filter((id) => !this.lost.has(id));
-      worker.extendJobLocks(held, tokens.slice(0, held.length), lockDurationMs).then(
-        (failed) => {
-          for (const id of failed) this.lost.add(id);
-          if (failed.length > 0) onLost(undefined, failed);
-        },
-        (error: unknown) => onLost(error, held),
-      );
-    }, lockDurationMs / 2);
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-}
-
-/**
  * Reads, without taking them, up to `max` deliveries next in line behind the head of an
  * ordered endpoint's queue, in acceptance order. While the head is active nobody else
  * can take them: an ordered queue runs one job at a time fleet-wide.
@@ -99,42 +67,4 @@ export async function peekNextInLine(queue: Queue<DeliveryJobData>, max: number)
     next.push(job);
   }
   return next;
-}
-
-/** How a delivery is named in the delivered-ahead set: its id and the time it was added. */
-const memberOf = (job: DeliveryJob) => `${job.id}:${job.timestamp}`;
-
-/**
- * The deliveries of an ordered endpoint sent ahead of their turn, in a batch behind the
- * head: they stay in the queue, keep their place, and complete without being sent again
- * when their turn comes. The set lives beside the queue's keys.
- */
-export class DeliveredAhead {
-  readonly #queue: Queue<DeliveryJobData>;
-  readonly #key: string;
-
-  constructor(queue: Queue<DeliveryJobData>) {
-    this.#queue = queue;
-    this.#key = queue.toKey('herald-delivered-ahead');
-  }
-
-  /** The queue's connection: an ioredis client, which BullMQ types more narrowly. */
-  async #redis(): Promise<Redis> {
-    return (await this.#queue.client) as unknown as Redis;
-  }
-
-  /**
-   * Records that these were delivered. Each is recorded by id and acceptance time, so that
-   * a later job with the same id (the same envelope written again after the dedupe window)
-   * is never mistaken for it. The set expires a day after the last record.
-   */
-  async record(jobs: readonly DeliveryJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await (await this.#redis()).multi().sadd(this.#key, ...jobs.map(memberOf)).expire(this.#key, 86_400).exec();
-  }
-
-  /** Whether the job was delivered ahead of its turn; forgets it either way. */
-  async claim(job: DeliveryJob): Promise<boolean> {
-    return (await (await this.#redis()).srem(this.#key, memberOf(job))) === 1;
-  }
 }

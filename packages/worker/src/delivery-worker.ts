@@ -5,7 +5,9 @@ import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, 
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
-import { BatchLocks, DeliveredAhead, DeliveryQueueWorker, peekNextInLine, takeWaiting } from './batch-taker.js';
+import { BatchLocks } from './batch-locks.js';
+import { DeliveryQueueWorker, peekNextInLine, takeWaiting } from './batch-taker.js';
+import { DeliveredAhead } from './delivered-ahead.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 import { isEndpointWide } from './endpoint-errors.js';
 import { workerConnection } from './redis-connection.js';
@@ -160,9 +162,13 @@ export class DeliveryWorker {
     try {
       return itemOf(job);
     } catch (error) {
-      this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
+      this.#logUndecodable(job, error);
       throw error;
     }
+  }
+
+  #logUndecodable(job: DeliveryJob, error: unknown): void {
+    this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
   }
 
   /**
@@ -215,7 +221,7 @@ export class DeliveryWorker {
       try {
         more.push(itemOf(job));
       } catch (error) {
-        this.#log.error({ err: (error as Error).cause ?? error, jobId: job.id }, 'delivery cannot be decoded, kept in the failed set');
+        this.#logUndecodable(job, error);
         await job.moveToFailed(error as Error, token, false).catch(() => {});
       }
     }
