@@ -73,11 +73,13 @@ describe('batched delivery under faults', () => {
     const KILLS = scaled(4, 2);
     const CONCURRENCY = 2;
     const MAXBATCH = 32;
+    /** Writing lasts this long, in bursts each second, so that every kill falls while batches go out. */
+    const PLANNED_WRITE_MS = scaled(20_000, 10_000);
     await scenario('batch-worker-crash', async ({ prefix, teardown, producer, random }) => {
       const shared = await receiver(teardown);
       const ordered = await receiver(teardown);
       // Slow enough answers that every kill finds batches in flight.
-      for (const r of [shared, ordered]) r.reply = () => ({ status: 200, delayMs: 40 + Math.floor(Math.random() * 80) });
+      for (const r of [shared, ordered]) r.reply = () => ({ status: 200, delayMs: 100 + Math.floor(Math.random() * 200) });
       const endpoints = [
         { name: 'batched', url: shared.url, timeout: '1s', backoff: '100ms', maxbatch: MAXBATCH },
         { name: 'ordered', url: ordered.url, timeout: '1s', backoff: '100ms', maxbatch: 8, ordered: true },
@@ -89,9 +91,16 @@ describe('batched delivery under faults', () => {
       const envelopes = envelopesOf(events, random, 5);
       const expected = new Set(events.map((event) => event.id));
       const started = Date.now();
-      // One writer, in order: acceptance order is the write order, which the ordered endpoint must keep.
+      // One writer, in order (acceptance order is the write order, which the ordered endpoint
+      // must keep), a burst each second: each burst is a backlog that goes out in batches.
+      const bursts = Math.ceil(PLANNED_WRITE_MS / 1000);
+      const perBurst = Math.ceil(envelopes.length / bursts);
       const writing = (async () => {
-        for (const envelope of envelopes) await producer.write(...envelope);
+        for (let burst = 0; burst < bursts; burst += 1) {
+          const due = started + burst * 1000;
+          if (due > Date.now()) await sleep(due - Date.now());
+          for (const envelope of envelopes.slice(burst * perBurst, (burst + 1) * perBurst)) await producer.write(...envelope);
+        }
         return Date.now();
       })();
       const kills: { atMs: number; batchedInFlight: number; orderedInFlight: number; largestBatchInFlight: number }[] = [];
@@ -107,9 +116,11 @@ describe('batched delivery under faults', () => {
         };
       }
       for (let kill = 0; kill < KILLS; kill += 1) {
-        await sleep(300 + random.int(0, 700));
+        // Kills spread over the writing, each at a random point of its share.
+        const due = started + ((kill + 0.25 + 0.5 * random.next()) * PLANNED_WRITE_MS) / KILLS;
+        if (due > Date.now()) await sleep(due - Date.now());
         // Kill with batches of several events in flight.
-        await waitUntil(() => [...inFlight.values()].some((size) => size > 1) && shared.inFlight > 0, 30_000, 5);
+        await waitUntil(() => [...inFlight.values()].some((size) => size > 1) && shared.inFlight > 0, 10_000, 5);
         const moment = { atMs: Date.now() - started, batchedInFlight: shared.inFlight, orderedInFlight: ordered.inFlight, largestBatchInFlight: Math.max(...inFlight.values()) };
         await victim.stop('SIGKILL');
         kills.push(moment);

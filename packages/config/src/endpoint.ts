@@ -50,12 +50,13 @@ export interface EndpointConfig {
   /** Deliveries in flight per worker process (`concurrency`); undefined means `worker.concurrency`. */
   readonly concurrency: number | undefined;
   /**
-   * Most events in one POST (`maxbatch`). Above 1, a worker that takes a delivery also
-   * takes up to this many minus one more already waiting, in acceptance order, and sends
-   * their events in one envelope; it never waits for a batch to fill. @defaultValue 1 (one event per request, as distribution sends)
+   * Most deliveries in one POST (`maxbatch`); a delivery is what one accepted envelope
+   * holds for this endpoint. Above 1, a worker that takes a delivery also takes up to this
+   * many minus one more already waiting, in acceptance order, and sends their events in one
+   * envelope; it never waits for a batch to fill. @defaultValue 1 (one delivery per request, as distribution sends)
    */
   readonly maxBatch: number;
-  /** Largest body of one batched POST, in bytes (`maxbatchbytes`); an event larger than this still goes, alone. @defaultValue 1048576 (1 MiB) */
+  /** Largest body of one batched POST, in bytes (`maxbatchbytes`); a delivery larger than this still goes, alone. @defaultValue 1048576 (1 MiB) */
   readonly maxBatchBytes: number;
   /** TLS settings for https URLs (`tls`). */
   readonly tls: EndpointTls;

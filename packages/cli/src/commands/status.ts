@@ -57,9 +57,10 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
   try {
     await redis.connect();
     const fleet = await readFleetStatus(redis, config.redis.prefix, config.endpoints.map((endpoint) => endpoint.name));
+    const configured = new Map(config.endpoints.map((endpoint) => [endpoint.name, endpoint]));
     if (values.json) {
       const withBatching = fleet.map((entry) => {
-        const endpoint = config.endpoints.find((candidate) => candidate.name === entry.name);
+        const endpoint = configured.get(entry.name);
         return endpoint === undefined ? entry : { ...entry, maxbatch: endpoint.maxBatch, maxbatchbytes: endpoint.maxBatchBytes };
       });
       io.stdout.write(`${JSON.stringify(withBatching, null, 2)}\n`);
@@ -69,9 +70,8 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
     for (const entry of fleet) {
       const c = entry.counters;
       const statuses = Object.entries(c.Statuses).map(([line, n]) => `${line.split(' ')[0]}:${n}`).join(' ') || '-';
-      const endpoint = config.endpoints.find((candidate) => candidate.name === entry.name);
       const name = entry.configured ? entry.name : `${entry.name} (not in config)`;
-      rows.push([name, batchingOf(endpoint), entry.pending, entry.failed, c.Events, c.Requests, c.Successes, c.Failures, c.Errors, statuses].map(String));
+      rows.push([name, batchingOf(configured.get(entry.name)), entry.pending, entry.failed, c.Events, c.Requests, c.Successes, c.Failures, c.Errors, statuses].map(String));
     }
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
