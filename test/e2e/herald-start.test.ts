@@ -99,6 +99,12 @@ describe('herald start', () => {
     }
     expect(samples.get('herald_endpoint_successes_total{endpoint="all"}')).toBe(unique.length);
     expect(samples.get('herald_endpoint_requests_total{endpoint="all"}')).toBe(unique.length);
+    // The time from acceptance to the 2xx, once per delivery.
+    expect(samples.get('herald_delivery_latency_seconds_count{endpoint="all"}')).toBe(unique.length);
+    // Node's process metrics keep the names the standard dashboards expect.
+    expect(samples.has('process_cpu_user_seconds_total')).toBe(true);
+    expect([...samples.keys()].some((name) => name.startsWith('nodejs_eventloop_lag_seconds'))).toBe(true);
+    expect([...samples.keys()].filter((name) => name.startsWith('herald_process_'))).toStrictEqual([]);
     expect(samples.get('herald_ingest_requests_total{code="202"}')).toBe(captured.length);
     expect(samples.get('herald_ingest_events_total')).toBe(captured.length);
     expect(samples.get('herald_queue_jobs{queue="endpoint.all",state="failed"}')).toBe(0);

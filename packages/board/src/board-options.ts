@@ -1,6 +1,5 @@
-import { ConfigError, type ConfigProblem, type EndpointConfig } from '@herald/config';
+import { ConfigError, isLoopbackHost, type ConfigProblem, type EndpointConfig } from '@herald/config';
 import type { FastifyBaseLogger } from 'fastify';
-import { isLoopbackHost } from './loopback.js';
 
 /** Options of registerBoard. */
 export interface BoardOptions {

@@ -1,4 +1,3 @@
 export { registerBoard } from './board.js';
 export type { Board } from './board.js';
 export type { BoardOptions } from './board-options.js';
-export { isLoopbackHost } from './loopback.js';

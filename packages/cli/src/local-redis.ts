@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { isLoopbackHost } from '@herald/board';
+import { isLoopbackHost } from '@herald/config';
 import { RECOMMENDED_HASH_MAX_LISTPACK_VALUE } from '@herald/producer';
 
 /** Whether a Redis answers PING at `url` within `timeoutMs`. */

@@ -31,7 +31,9 @@ export interface RunningRoles {
  */
 export async function startRoles(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>): Promise<RunningRoles> {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  // Node's process metrics under the names prom-client gives them (process_*, nodejs_*),
+  // which the standard Node.js dashboards and alerts expect; Herald's own are herald_*.
+  collectDefaultMetrics({ register: registry });
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', () => {});
   const endpointNames = config.endpoints.map((endpoint) => endpoint.name);

@@ -35,7 +35,7 @@ export interface EndpointConfig {
   readonly threshold: number;
   /** Delay before the first retry, in ms (`backoff`). @defaultValue 1000 */
   readonly backoffMs: number;
-  /** Longest delay between retries, in ms (`maxbackoff`). @defaultValue 300000 (5m) */
+  /** Longest delay between retries, in ms (`maxbackoff`). @defaultValue 300000 (5m), or `backoff` when that is longer */
   readonly maxBackoffMs: number;
   /** Stop retrying this long after the event was accepted, in ms; 0 = never (`maxage`). @defaultValue 259200000 (72h) */
   readonly maxAgeMs: number;
@@ -170,11 +170,24 @@ function readMediaType(value: unknown, key: string, report: Report): string {
   return EVENTS_MEDIA_TYPE_V1;
 }
 
+/**
+ * `maxbackoff`: when unset, 5 minutes or `backoff` if that is longer, so that a long
+ * `backoff` alone is never refused over a key the operator did not write. When set, it
+ * must not be shorter than `backoff`.
+ */
+function readMaxBackoff(value: unknown, key: string, backoffMs: number, report: Report): number {
+  if (value === undefined) return Math.max(ENDPOINT_DEFAULTS.maxBackoffMs, backoffMs);
+  const maxBackoffMs = readDuration(value, key, Math.max(ENDPOINT_DEFAULTS.maxBackoffMs, backoffMs), report);
+  if (maxBackoffMs < backoffMs) report(key, 'must not be shorter than backoff');
+  return maxBackoffMs;
+}
+
 function readEndpoint(raw: Record<string, unknown>, at: string, report: Report): EndpointConfig {
   reportUnknownKeys(raw, ENDPOINT_KEYS, at, report);
   const ignore = readIgnore(raw['ignore'], `${at}.ignore`, report);
   const legacy = raw['ignoredmediatypes'] === undefined ? [] : readStringList(raw['ignoredmediatypes'], `${at}.ignoredmediatypes`, report);
   const defaults = ENDPOINT_DEFAULTS;
+  const backoffMs = readDuration(raw['backoff'], `${at}.backoff`, defaults.backoffMs, report);
   const concurrency = raw['concurrency'] === undefined ? undefined : readCount(raw['concurrency'], `${at}.concurrency`, 1, report, { min: 1 });
   const endpoint: EndpointConfig = {
     name: readName(raw['name'], `${at}.name`, report),
@@ -183,8 +196,8 @@ function readEndpoint(raw: Record<string, unknown>, at: string, report: Report):
     headers: readHeaders(raw['headers'], `${at}.headers`, report),
     timeoutMs: readDuration(raw['timeout'], `${at}.timeout`, defaults.timeoutMs, report),
     threshold: readCount(raw['threshold'], `${at}.threshold`, defaults.threshold, report, { zeroIsDefault: true }),
-    backoffMs: readDuration(raw['backoff'], `${at}.backoff`, defaults.backoffMs, report),
-    maxBackoffMs: readDuration(raw['maxbackoff'], `${at}.maxbackoff`, defaults.maxBackoffMs, report),
+    backoffMs,
+    maxBackoffMs: readMaxBackoff(raw['maxbackoff'], `${at}.maxbackoff`, backoffMs, report),
     maxAgeMs: readDuration(raw['maxage'], `${at}.maxage`, defaults.maxAgeMs, report, 0),
     ignore: { mediaTypes: [...new Set([...ignore.mediaTypes, ...legacy])], actions: [...new Set(ignore.actions)] },
     secrets: readSecrets(raw['secret'], `${at}.secret`, report),
@@ -195,7 +208,6 @@ function readEndpoint(raw: Record<string, unknown>, at: string, report: Report):
     maxBatchBytes: readByteSize(raw['maxbatchbytes'], `${at}.maxbatchbytes`, defaults.maxBatchBytes, report),
     tls: readTls(raw['tls'], `${at}.tls`, report),
   };
-  if (endpoint.maxBackoffMs < endpoint.backoffMs) report(`${at}.maxbackoff`, 'must not be shorter than backoff');
   return endpoint;
 }
 

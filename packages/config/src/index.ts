@@ -8,5 +8,6 @@ export { DurationSyntaxError, formatDuration, parseDuration } from './duration.j
 export { describeConfig, summarizeConfig } from './describe-config.js';
 export { REDACTED, redactUrl } from './redact.js';
 export { formatByteSize } from './field-readers.js';
+export { isLoopbackHost } from './loopback.js';
 export { LOG_LEVELS, schema } from './schema.js';
 export type { LogLevel } from './schema.js';

@@ -125,6 +125,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('lets an unset maxbackoff follow a backoff longer than its 5m default', () => {
+    expect(load(endpoint('    backoff: 10m\n')).endpoints[0]).toMatchObject({ backoffMs: 600_000, maxBackoffMs: 600_000 });
+    expect(load(endpoint('    backoff: 10s\n')).endpoints[0]).toMatchObject({ backoffMs: 10_000, maxBackoffMs: 300_000 });
+  });
+
   it('accepts one secret as a string and a Redis Cluster hash tag as prefix', () => {
     const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
     const config = load(`redis:\n  prefix: "{herald}"\n${endpoint(`    secret: ${secret}\n`)}`);

@@ -24,6 +24,11 @@ export interface SplitListener {
   onSplit(endpoint: string, events: number): void;
 }
 
+/** Told of each delivery answered 2xx, with the time from its acceptance to that answer. */
+export interface LatencyListener {
+  onDelivered(endpoint: string, latencyMs: number): void;
+}
+
 /** Options of DeliveryWorker. */
 export interface DeliveryWorkerOptions {
   /** Redis URL of Herald's queues. */
@@ -38,6 +43,8 @@ export interface DeliveryWorkerOptions {
   expiryListener?: ExpiryListener;
   /** Told of every refused batch halved. */
   splitListener?: SplitListener;
+  /** Told of every delivery answered 2xx, with its latency from acceptance. */
+  latencyListener?: LatencyListener;
   /** Component logger. */
   logger: Logger;
 }
@@ -104,6 +111,7 @@ export class DeliveryWorker {
   readonly #log: Logger;
   readonly #expiryListener: ExpiryListener | undefined;
   readonly #splitListener: SplitListener | undefined;
+  readonly #latencyListener: LatencyListener | undefined;
   readonly #lockDurationMs: number;
   readonly #deliveredAhead: DeliveredAhead;
   /** Endpoint-wide failures in a row in this process; at `threshold` the endpoint pauses. */
@@ -118,6 +126,7 @@ export class DeliveryWorker {
     this.#log = options.logger;
     this.#expiryListener = options.expiryListener;
     this.#splitListener = options.splitListener;
+    this.#latencyListener = options.latencyListener;
     this.#lockDurationMs = options.lockDurationMs ?? 30_000;
     const prefix = options.prefix ?? 'herald';
     const name = endpointQueueName(endpoint.name);
@@ -269,7 +278,7 @@ export class DeliveryWorker {
       if (job === head) headFailure = failure;
       else moves.push(job.moveToFailed(failure, token, false));
     }
-    this.#debugDelivered(outcome.delivered);
+    this.#delivered(outcome.delivered);
     // Like distribution's breaker: after `threshold` endpoint-wide failures in a row, the
     // whole endpoint waits out the backoff instead of every pending job trying on its own.
     if (breakerDelayMs !== undefined && this.#failuresInARow >= this.#endpoint.threshold) moves.push(this.#worker.rateLimit(breakerDelayMs));
@@ -305,7 +314,7 @@ export class DeliveryWorker {
       }
       // The head is delivered: those sent behind it complete at their turn without a POST.
       await this.#recordDeliveredAhead(outcome.delivered.filter((job) => job !== head));
-      this.#debugDelivered(outcome.delivered);
+      this.#delivered(outcome.delivered);
       // A failure behind the head: the queue waits out that delivery's backoff before its turn.
       if (firstFailure !== undefined) await this.#pause(this.#inLineDelay(firstFailure.item, firstFailure.error));
     } catch (error) {
@@ -376,7 +385,10 @@ export class DeliveryWorker {
     await this.#worker.rateLimit(ms).catch((error: unknown) => this.#log.warn({ err: error }, 'could not pause the endpoint'));
   }
 
-  #debugDelivered(jobs: readonly DeliveryJob[]): void {
+  /** Reports each delivery answered 2xx: its latency from acceptance, and a debug line. */
+  #delivered(jobs: readonly DeliveryJob[]): void {
+    const now = Date.now();
+    for (const job of jobs) this.#latencyListener?.onDelivered(this.#endpoint.name, now - acceptedAtOf(job));
     if (this.#log.isLevelEnabled('debug')) {
       for (const job of jobs) this.#log.debug({ jobId: job.id, eventIds: eventsOf(job).map((e) => e.id) }, 'delivered');
     }

@@ -20,7 +20,7 @@ export { backoffDelay, givesUp, JITTER, retryDelay } from './backoff.js';
 export type { RetryPolicy } from './backoff.js';
 export { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 export { DeliveryWorker } from './delivery-worker.js';
-export type { DeliveryWorkerOptions, ExpiryListener, SplitListener } from './delivery-worker.js';
+export type { DeliveryWorkerOptions, ExpiryListener, LatencyListener, SplitListener } from './delivery-worker.js';
 export { sendBatch } from './batch-send.js';
 export type { BatchItem, BatchOutcome, SendBatchOptions } from './batch-send.js';
 export { EndpointStats, readEndpointCounters, statsKey } from './endpoint-stats.js';

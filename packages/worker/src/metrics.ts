@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Event } from '@herald/events';
 import { INGRESS_QUEUE } from '@herald/producer';
 import type { DeliveryListener } from './delivery-listener.js';
-import type { ExpiryListener, SplitListener } from './delivery-worker.js';
+import type { ExpiryListener, LatencyListener, SplitListener } from './delivery-worker.js';
 import { endpointQueueName } from '@herald/producer';
 
 /**
@@ -12,7 +12,7 @@ import { endpointQueueName } from '@herald/producer';
  * Prometheus (sum them over the fleet in your queries). Sinks report to it through
  * DeliveryListener and ExpiryListener; they never import it.
  */
-export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitListener {
+export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitListener, LatencyListener {
   readonly #events: Counter<'endpoint'>;
   readonly #requests: Counter<'endpoint'>;
   readonly #splits: Counter<'endpoint'>;
@@ -22,6 +22,7 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitL
   readonly #expired: Counter<'endpoint'>;
   readonly #statuses: Counter<'endpoint' | 'code'>;
   readonly #latency: Histogram<'endpoint' | 'outcome'>;
+  readonly #deliveryLatency: Histogram<'endpoint'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -41,6 +42,17 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitL
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.#deliveryLatency = new Histogram({
+      name: 'herald_delivery_latency_seconds',
+      help: 'Time from the acceptance of a delivery (producer or ingest) to its 2xx, per delivery, retries and waiting included.',
+      labelNames: ['endpoint'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600],
+      registers,
+    });
+  }
+
+  onDelivered(endpoint: string, latencyMs: number): void {
+    this.#deliveryLatency.observe({ endpoint }, Math.max(0, latencyMs) / 1000);
   }
 
   onSuccess(endpoint: string, events: readonly Event[], status: number, durationMs: number): void {

@@ -1,6 +1,4 @@
-import { isLoopbackHost } from '@herald/board';
-import type { HeraldConfig } from '@herald/config';
-import { redactUrl } from '@herald/config';
+import { isLoopbackHost, redactUrl, type HeraldConfig } from '@herald/config';
 import type { Logger } from 'pino';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
 import { startExampleReceiver } from '../example-receiver.js';
