@@ -1,4 +1,4 @@
-import { ConfigError, isLoopbackHost, type ConfigProblem, type EndpointConfig } from '@herald/config';
+import { ConfigError, credentialsRequiredOffLoopback, type ConfigProblem, type EndpointConfig } from '@herald/config';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Options of registerBoard. */
@@ -56,11 +56,9 @@ export function checkBoardOptions(options: ResolvedBoardOptions): void {
   const { username, password, host } = options;
   if (username === '' && password !== '') {
     problems.push({ key: 'board.username', reason: 'is required with board.password: without it the board has no auth' });
-  } else if (username === '' && !isLoopbackHost(host)) {
-    problems.push({
-      key: 'board.username',
-      reason: `is required when http.host is not loopback (${host}): without it anyone who can reach the port can retry and delete jobs`,
-    });
+  } else if (username === '') {
+    const exposed = credentialsRequiredOffLoopback(host, 'board.username', 'anyone who can reach the port can retry and delete jobs');
+    if (exposed !== undefined) problems.push(exposed);
   }
   if (username.includes(':')) problems.push({ key: 'board.username', reason: 'must not contain ":" (Basic auth cannot carry it)' });
   if (username !== '' && password === '') problems.push({ key: 'board.password', reason: 'is required with board.username' });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { registerBoard } from '@herald/board';
-import { redactUrl, type HeraldConfig } from '@herald/config';
+import { ConfigError, credentialsRequiredOffLoopback, isLoopbackHost, redactUrl, type HeraldConfig } from '@herald/config';
 import { IngestMetrics, registerIngest } from '@herald/ingest';
 import { createProducer } from '@herald/producer';
 import { readFleetStatus, registerQueueDepth, startWorker } from '@herald/worker';
@@ -73,6 +73,22 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
   };
 }
 
+/**
+ * Ingest off loopback takes a token unless the config opens it on purpose
+ * (`ingest.allowAnonymous`): the same rule as the board's login. Throws ConfigError naming
+ * `ingest.token` before anything listens.
+ */
+function checkIngestExposure(config: HeraldConfig): void {
+  if (config.ingest.token !== '' || config.ingest.allowAnonymous) return;
+  const exposed = credentialsRequiredOffLoopback(
+    config.http.host,
+    'ingest.token',
+    'anyone who can reach the port can send events, and read /metrics and /debug/vars',
+    'ingest.allowAnonymous',
+  );
+  if (exposed !== undefined) throw new ConfigError([exposed]);
+}
+
 interface Shared {
   readonly app: FastifyInstance;
   readonly registry: Registry;
@@ -103,10 +119,11 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
     lines.push((base) => `board: ${base}${board.basePath} (${auth}${config.board.readOnly ? ', read-only' : ''})`);
   }
   if (roles.has('ingest')) {
+    checkIngestExposure(config);
     const producer = createProducer({ redis: config.redis.url, prefix: config.redis.prefix, logger });
     await registerIngest(app, { sink: producer, token: config.ingest.token, maxBodyBytes: config.ingest.maxBodyBytes, listener: new IngestMetrics(registry) });
     closers.push(() => producer.close());
-    const auth = config.ingest.token === '' ? 'no token required' : 'send Authorization: Bearer <ingest.token>';
+    const auth = config.ingest.token !== '' ? 'send Authorization: Bearer <ingest.token>' : isLoopbackHost(config.http.host) ? 'no token: loopback only' : 'no token: open to anyone who can reach it (ingest.allowAnonymous)';
     lines.push((base) => `ingest: POST events to ${base}/events (${auth})`);
   }
   if (roles.has('worker')) {

@@ -169,4 +169,12 @@ describe('role commands', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('board.username');
   });
+
+  it('refuses an exposed ingest without a token, naming the key and the way to open it on purpose', () => {
+    const { code, stderr } = herald(['ingest'], { HERALD_HTTP_HOST: '0.0.0.0', HERALD_HTTP_PORT: '0' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('ingest.token');
+    expect(stderr).toContain('ingest.allowAnonymous');
+    expect(stderr).not.toContain('    at ');
+  });
 });

@@ -9,5 +9,6 @@ export { describeConfig, summarizeConfig } from './describe-config.js';
 export { REDACTED, redactUrl } from './redact.js';
 export { formatByteSize } from './field-readers.js';
 export { isLoopbackHost } from './loopback.js';
+export { credentialsRequiredOffLoopback } from './exposure.js';
 export { LOG_LEVELS, schema } from './schema.js';
 export type { LogLevel } from './schema.js';

@@ -93,6 +93,12 @@ export const schema = {
       env: 'HERALD_INGEST_TOKEN',
       sensitive: true,
     },
+    allowAnonymous: {
+      doc: 'Accept events without a token when http.host is not loopback; without it, ingest refuses to start off loopback with no ingest.token.',
+      format: 'strict-boolean',
+      default: false,
+      env: 'HERALD_INGEST_ALLOW_ANONYMOUS',
+    },
     maxBodyBytes: {
       doc: 'Largest envelope ingest accepts, in bytes; larger ones get 413.',
       format: 'positive-int',
