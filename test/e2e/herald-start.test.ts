@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,13 @@ describe('herald start', () => {
     expect(samples.has('process_cpu_user_seconds_total')).toBe(true);
     expect([...samples.keys()].some((name) => name.startsWith('nodejs_eventloop_lag_seconds'))).toBe(true);
     expect([...samples.keys()].filter((name) => name.startsWith('herald_process_'))).toStrictEqual([]);
+    // Prometheus's own linter accepts every metric (bash .ci/run installs it: Debian's prometheus).
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    if (lint.error === undefined) {
+      expect({ status: lint.status, problems: `${lint.stdout}${lint.stderr}`.trim() }).toStrictEqual({ status: 0, problems: '' });
+    } else {
+      console.warn(`promtool check skipped: promtool is not on PATH (apt-get install prometheus; bash .ci/run does): ${lint.error.message}`);
+    }
     expect(samples.get('herald_ingest_requests_total{code="202"}')).toBe(captured.length);
     expect(samples.get('herald_ingest_events_total')).toBe(captured.length);
     expect(samples.get('herald_queue_jobs{queue="endpoint.all",state="failed"}')).toBe(0);
