@@ -176,7 +176,6 @@ function readMediaType(value: unknown, key: string, report: Report): string {
  * must not be shorter than `backoff`.
  */
 function readMaxBackoff(value: unknown, key: string, backoffMs: number, report: Report): number {
-  if (value === undefined) return Math.max(ENDPOINT_DEFAULTS.maxBackoffMs, backoffMs);
   const maxBackoffMs = readDuration(value, key, Math.max(ENDPOINT_DEFAULTS.maxBackoffMs, backoffMs), report);
   if (maxBackoffMs < backoffMs) report(key, 'must not be shorter than backoff');
   return maxBackoffMs;
