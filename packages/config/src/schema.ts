@@ -87,7 +87,7 @@ export const schema = {
   },
   ingest: {
     token: {
-      doc: 'Bearer token registries must send to POST /events; empty accepts any request.',
+      doc: 'Bearer token registries must send to POST /events; empty accepts any request, on loopback only unless ingest.allowAnonymous is set.',
       format: 'plain-string',
       default: '',
       env: 'HERALD_INGEST_TOKEN',
