@@ -79,7 +79,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_NAME_LENGTH = 128;
 
 /** Every key an endpoint entry takes: distribution's first, then Herald's. */
-const ENDPOINT_KEYS = [
+export const ENDPOINT_KEYS = [
   'name',
   'disabled',
   'url',

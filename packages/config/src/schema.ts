@@ -55,105 +55,124 @@ convict.addFormats({
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Every setting besides the endpoints. `doc` is the sentence docs/configuration.md shows
+ * (generated from here: `npm run docs:config`); `example` is a value that passes the
+ * format, shown there too and checked by config-reference.test.ts.
+ */
 export const schema = {
   redis: {
     url: {
-      doc: 'Redis holding every Herald queue. REDIS_URL is read too.',
+      doc: 'Redis holding every Herald queue; `rediss://` for TLS. `REDIS_URL` is read too (`HERALD_REDIS_URL` wins). Secret: it may carry a password.',
       format: 'redis-url',
       default: 'redis://127.0.0.1:6379',
       env: 'HERALD_REDIS_URL',
       sensitive: true,
+      example: 'redis://:s3cr3t@redis.internal:6379/0',
     },
     prefix: {
-      doc: 'Prefix of every Redis key Herald writes; processes sharing a prefix share queues.',
+      doc: 'Prefix of every Redis key Herald writes; processes with the same prefix share queues. Letters, digits, `.`, `_`, `-`.',
       format: 'redis-prefix',
       default: 'herald',
       env: 'HERALD_REDIS_PREFIX',
+      example: 'herald-staging',
     },
   },
   http: {
     host: {
-      doc: 'Address the process HTTP server (ingest, board, metrics, health) binds to.',
+      doc: 'Address of the process\'s one HTTP server (ingest, board, metrics, health). Off loopback, ingest needs `ingest.token` and the board `board.username`.',
       format: 'host-name',
       default: '127.0.0.1',
       env: 'HERALD_HTTP_HOST',
+      example: '0.0.0.0',
     },
     port: {
-      doc: 'Port of the process HTTP server.',
+      doc: 'Port of that HTTP server.',
       format: 'port',
       default: 8420,
       env: 'HERALD_HTTP_PORT',
+      example: 8080,
     },
   },
   ingest: {
     token: {
-      doc: 'Bearer token registries must send to POST /events; empty accepts any request, on loopback only unless ingest.allowAnonymous is set.',
+      doc: 'Bearer token registries must send to `POST /events`. Empty accepts any request, and is refused at start when `http.host` is not loopback unless `ingest.allowAnonymous` is set. Secret.',
       format: 'plain-string',
       default: '',
       env: 'HERALD_INGEST_TOKEN',
       sensitive: true,
+      example: 'Zx8f2k9Qm4',
     },
     allowAnonymous: {
-      doc: 'Accept events without a token when http.host is not loopback; without it, ingest refuses to start off loopback with no ingest.token.',
+      doc: 'Accept events without a token off loopback, on purpose: anyone who reaches the port can then send events and read `/metrics` and `/debug/vars`.',
       format: 'strict-boolean',
       default: false,
       env: 'HERALD_INGEST_ALLOW_ANONYMOUS',
+      example: true,
     },
     maxBodyBytes: {
-      doc: 'Largest envelope ingest accepts, in bytes; larger ones get 413.',
+      doc: 'Largest envelope ingest accepts, in bytes; a larger one gets 413.',
       format: 'positive-int',
       default: 1_048_576,
       env: 'HERALD_INGEST_MAX_BODY_BYTES',
+      example: 4_194_304,
     },
   },
   board: {
     username: {
-      doc: 'Basic-auth user of the board; empty disables auth (loopback only).',
+      doc: 'Basic-auth user of the board; empty means no login, allowed only when `http.host` is loopback.',
       format: 'plain-string',
       default: '',
       env: 'HERALD_BOARD_USERNAME',
+      example: 'admin',
     },
     password: {
-      doc: 'Basic-auth password of the board.',
+      doc: 'Basic-auth password of the board; required with `board.username`. Secret.',
       format: 'plain-string',
       default: '',
       env: 'HERALD_BOARD_PASSWORD',
       sensitive: true,
+      example: 'change-me',
     },
     readOnly: {
-      doc: 'Board shows queues but cannot retry, remove or promote jobs.',
+      doc: 'The board shows queues and jobs but cannot retry, remove, promote or pause anything.',
       format: 'strict-boolean',
       default: false,
       env: 'HERALD_BOARD_READ_ONLY',
+      example: true,
     },
   },
   worker: {
     concurrency: {
-      doc: 'Deliveries in flight per endpoint per worker process, unless the endpoint sets its own.',
+      doc: 'Deliveries in flight per endpoint per worker process, unless the endpoint sets its own `concurrency`.',
       format: 'positive-int',
       default: 10,
       env: 'HERALD_WORKER_CONCURRENCY',
+      example: 32,
     },
     lockDurationMs: {
-      doc: 'Lock of a job in flight, in ms; a killed worker\'s jobs are retried by others after about this long.',
+      doc: 'Lock of a job in flight, in ms: when a worker dies, other workers retry its jobs after about this long. At least twice every endpoint\'s `timeout`.',
       format: 'positive-int',
       default: 30_000,
       env: 'HERALD_WORKER_LOCK_DURATION_MS',
+      example: 20_000,
     },
   },
   log: {
     level: {
-      doc: 'Least severe log level written.',
+      doc: 'Least severe log level written: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
       format: [...LOG_LEVELS],
       default: 'info',
       env: 'HERALD_LOG_LEVEL',
+      example: 'debug',
     },
   },
   endpoints: {
-    doc: 'Webhook endpoints, with distribution keys (name, url, headers, timeout, ...). Env: a JSON list.',
+    doc: 'Webhook endpoints, with distribution\'s keys ([below](#endpoints)). In the environment: a JSON list.',
     format: 'endpoint-list',
     default: [] as unknown[],
     env: 'HERALD_ENDPOINTS',
+    example: '[{"name":"audit","url":"https://audit.example/hooks"}]',
   },
 };
 
