@@ -1,33 +1,21 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { deliveryEvents, endpointQueueName, INGRESS_QUEUE, type DeliveryJobData } from '@herald/producer';
+import { endpointQueueName, INGRESS_QUEUE } from '@herald/producer';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { basicAuthHook } from './basic-auth.js';
 import { BoardConnection } from './board-connection.js';
 import { checkBoardOptions, withDefaults, type BoardOptions } from './board-options.js';
-
-/**
- * What the board shows of a job's data: a delivery's events as readable JSON, whatever
- * encoding Redis holds them in; anything else as it is.
- */
-export function readableJobData(data: unknown): unknown {
-  if (typeof data !== 'object' || data === null || typeof (data as DeliveryJobData).z !== 'string') return data;
-  const { z, ...rest } = data as DeliveryJobData & Record<string, unknown>;
-  try {
-    return { ...rest, events: deliveryEvents({ z }) };
-  } catch (error) {
-    return { ...rest, z, undecodable: (error as Error).message };
-  }
-}
+import { endpointLabel, INGRESS_LABEL, type QueueLabel } from './queue-labels.js';
+import { readableJobData, readableJobName } from './readable-job.js';
 
 /** How long an API request, or close(), waits for Redis to be connected, in ms. */
 const REDIS_WAIT_MS = 2000;
 
 /** A board mounted on a fastify instance. */
 export interface Board {
-  /** Names of the queues shown: the ingress queue, then each endpoint's in config order. */
+  /** Names of the queues shown: each endpoint's in config order, then the ingress queue. */
   readonly queues: readonly string[];
   /** Full path the board is served at, prefix of the fastify instance included, e.g. `/board`. */
   readonly basePath: string;
@@ -46,7 +34,10 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
   const settings = withDefaults(options, app.log);
   checkBoardOptions(settings);
   const log = settings.logger.child({ component: 'board' });
-  const names = [...new Set([INGRESS_QUEUE, ...settings.endpoints.map((endpoint) => endpointQueueName(endpoint.name))])];
+  // Endpoints first, in config order: they are what an operator came for.
+  const labelled = new Map<string, QueueLabel>(settings.endpoints.map((endpoint) => [endpointQueueName(endpoint.name), endpointLabel(endpoint)]));
+  labelled.set(INGRESS_QUEUE, INGRESS_LABEL);
+  const names = [...labelled.keys()];
 
   const connection = new BoardConnection(settings.redisUrl, log);
   const queues = names.map((name) => {
@@ -70,8 +61,10 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
   const server = new FastifyAdapter();
   createBullBoard({
     queues: queues.map((queue) => {
-      const adapter = new BullMQAdapter(queue, { readOnlyMode: settings.readOnly });
+      // The delimiter groups `endpoint.<name>` queues under "endpoint" in the side menu.
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: settings.readOnly, delimiter: '.', ...labelled.get(queue.name) });
       adapter.setFormatter('data', readableJobData);
+      adapter.setFormatter('name', readableJobName);
       return adapter;
     }),
     serverAdapter: server,

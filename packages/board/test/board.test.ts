@@ -11,7 +11,7 @@ interface QueuesBody {
 }
 
 const AUTH = basic(USER, PASSWORD);
-const QUEUES = ['events', 'endpoint.audit', 'endpoint.archive'];
+const QUEUES = ['endpoint.audit', 'endpoint.archive', 'events'];
 
 let h: BoardHarness;
 beforeEach(() => {

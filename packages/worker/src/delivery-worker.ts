@@ -1,5 +1,5 @@
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { EndpointConfig } from '@herald/config';
+import { formatDuration, type EndpointConfig } from '@herald/config';
 import type { Event, Sink } from '@herald/events';
 import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
@@ -80,6 +80,9 @@ function sizedEventsOf(job: DeliveryJob): { events: Event[]; jsonBytes: number }
     throw Object.assign(new UnrecoverableError(error.message), { cause: error });
   }
 }
+
+/** Failed attempts a delivery's log keeps (a BullMQ job log, shown by the board), the latest last. */
+export const ATTEMPT_LOG_LENGTH = 5;
 
 /** Most batches one processor sends in a row, the later ones taken by the completions of the earlier. */
 const MAX_ROUNDS = 16;
@@ -407,6 +410,7 @@ export class DeliveryWorker {
     if (givesUp(this.#policy, acceptedAtOf(job), Date.now(), delayMs)) {
       const expired = new DeliveryExpiredError(this.#endpoint.name, this.#policy.maxAgeMs, error);
       log.error({ err: error, attempt: retry }, 'delivery given up after maxage, kept in the failed set for replay');
+      this.#logAttempt(job, retry, error, `given up: past maxage ${formatDuration(this.#policy.maxAgeMs)}, kept for herald replay`);
       this.#expiryListener?.onExpired(this.#endpoint.name, events, expired);
       return Object.assign(new UnrecoverableError(expired.message), { cause: expired });
     }
@@ -414,7 +418,20 @@ export class DeliveryWorker {
       { err: error, status: (error as { status?: number }).status, attempt: retry, retryInMs: delayMs, nextRetryAt: new Date(Date.now() + delayMs).toISOString() },
       'delivery failed, retrying',
     );
+    this.#logAttempt(job, retry, error, `next attempt in ${formatDuration(delayMs)}`);
     return new DeliveryRetryError(this.#endpoint.name, delayMs, error);
+  }
+
+  /**
+   * Appends a failed attempt to the delivery's log, keeping the last ATTEMPT_LOG_LENGTH:
+   * the attempt history an operator reads in the board. Best effort: a Redis error loses
+   * a log line, never the delivery.
+   */
+  #logAttempt(job: DeliveryJob, attempt: number, error: unknown, then: string): void {
+    const row = `${new Date().toISOString()} attempt ${attempt} failed: ${(error as Error)?.message ?? String(error)}; ${then}`;
+    Job.addJobLog(this.#queue, job.id!, row, ATTEMPT_LOG_LENGTH).catch((logError: unknown) =>
+      this.#log.debug({ err: logError, jobId: job.id }, 'could not add to the attempt log'),
+    );
   }
 
   /** Whether the BullMQ worker is consuming. */

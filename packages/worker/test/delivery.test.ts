@@ -69,6 +69,17 @@ describe('fan-out and delivery', () => {
       ['flaky', 500, 2],
     ]);
     expect(typeof failed[0]!['nextRetryAt']).toBe('string');
+    // The delivery's own log holds each failed attempt, for the board and operators.
+    const queue = h.queue('flaky');
+    try {
+      const [job] = await queue.getCompleted();
+      const { logs } = await queue.getJobLogs(job!.id!);
+      expect(logs).toHaveLength(2);
+      expect(logs[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z attempt 1 failed: endpoint "flaky" answered 500.*; next attempt in \d+ms$/);
+      expect(logs[1]).toMatch(/ attempt 2 failed: endpoint "flaky" answered 500.*; next attempt in \d+ms$/);
+    } finally {
+      await queue.close();
+    }
     await h.workers[0]!.close();
     const redis = new Redis(REDIS_URL);
     try {
@@ -116,6 +127,10 @@ describe('fan-out and delivery', () => {
       const givenUp = h.log.lines.filter((line) => line['msg'] === 'delivery given up after maxage, kept in the failed set for replay');
       expect(givenUp).toHaveLength(1);
       expect(givenUp[0]!['level']).toBe(50);
+      const { logs, count } = await queue.getJobLogs(failed!.id!);
+      expect(count).toBeGreaterThanOrEqual(2);
+      expect(logs.slice(0, -1).every((row) => / failed: endpoint "down" answered 503.*; next attempt in \d+ms$/.test(row))).toBe(true);
+      expect(logs.at(-1)).toMatch(/ attempt \d+ failed: endpoint "down" answered 503.*; given up: past maxage 1s, kept for herald replay$/);
     } finally {
       await queue.close();
     }
