@@ -89,7 +89,7 @@ function checkIngestExposure(config: HeraldConfig): void {
   const exposed = credentialsRequiredOffLoopback(
     config.http.host,
     'ingest.token',
-    'anyone who can reach the port can send events, and read /metrics and /debug/vars',
+    'anyone who can reach the port can send events',
     'ingest.allowAnonymous',
   );
   if (exposed !== undefined) throw new ConfigError([exposed]);

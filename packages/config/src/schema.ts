@@ -71,7 +71,7 @@ export const schema = {
       example: 'redis://:s3cr3t@redis.internal:6379/0',
     },
     prefix: {
-      doc: 'Prefix of every Redis key Herald writes; processes with the same prefix share queues. Letters, digits, `.`, `_`, `-`.',
+      doc: 'Prefix of every Redis key Herald writes; processes with the same prefix share queues. 1 to 64 letters, digits, `.`, `_`, `-` or braces.',
       format: 'redis-prefix',
       default: 'herald',
       env: 'HERALD_REDIS_PREFIX',
@@ -104,7 +104,7 @@ export const schema = {
       example: 'Zx8f2k9Qm4',
     },
     allowAnonymous: {
-      doc: 'Accept events without a token off loopback, on purpose: anyone who reaches the port can then send events and read `/metrics` and `/debug/vars`.',
+      doc: 'Accept events without a token off loopback, on purpose: anyone who reaches the port can then send events. (`/metrics` and `/debug/vars` never ask for the token: keep the port private.)',
       format: 'strict-boolean',
       default: false,
       env: 'HERALD_INGEST_ALLOW_ANONYMOUS',

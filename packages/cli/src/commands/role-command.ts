@@ -29,8 +29,9 @@ const OPTIONS = `Options:
 
 export const WORKER_HELP = `Usage: herald worker [--config FILE]
 
-Delivers events: fans envelopes out of the ingress queue to each endpoint's queue and
-POSTs them to the endpoints, with retries. Run as many as you like against the same
+Delivers events: POSTs each endpoint's queued deliveries to it, with retries, and
+fans out any envelope left on the ingress queue (accepted before a worker published
+the endpoints, or by Herald 0.1). Run as many as you like against the same
 Redis; they share the work. SIGTERM or SIGINT stops it after the deliveries in flight.
 
 ${SERVES}
