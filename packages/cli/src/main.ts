@@ -1,6 +1,7 @@
 import { configCheck, CONFIG_CHECK_HELP } from './commands/config-check.js';
 import { start, START_HELP } from './commands/start.js';
 import { board, BOARD_HELP, ingest, INGEST_HELP, worker, WORKER_HELP } from './commands/role-command.js';
+import { pause, PAUSE_HELP, resume, RESUME_HELP } from './commands/pause.js';
 import { ping, PING_HELP } from './commands/ping.js';
 import { receiver, RECEIVER_HELP } from './commands/receiver.js';
 import { replay, REPLAY_HELP } from './commands/replay.js';
@@ -21,6 +22,8 @@ Commands:
   board           serve Bull Board over Herald's queues
   status          show each endpoint's pending, failed and delivered counts
   replay          re-drive failed deliveries
+  pause           stop deliveries to an endpoint, fleet-wide, until resume
+  resume          resume deliveries to a paused endpoint
   ping            send one test event straight to an endpoint
   receiver        run an example webhook endpoint that logs what it gets
   config check    check a config file and print what it configures
@@ -44,6 +47,8 @@ const COMMANDS: Record<string, Command> = {
   receiver: { run: receiver, help: RECEIVER_HELP },
   status: { run: status, help: STATUS_HELP },
   replay: { run: replay, help: REPLAY_HELP },
+  pause: { run: pause, help: PAUSE_HELP },
+  resume: { run: resume, help: RESUME_HELP },
   ping: { run: ping, help: PING_HELP },
   'config check': { run: configCheck, help: CONFIG_CHECK_HELP },
 };

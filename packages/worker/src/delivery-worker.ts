@@ -29,6 +29,11 @@ export interface LatencyListener {
   onDelivered(endpoint: string, latencyMs: number): void;
 }
 
+/** Told when an endpoint paused itself (it answered 410 Gone), so it is counted. */
+export interface PauseListener {
+  onAutoPaused(endpoint: string, status: number): void;
+}
+
 /** Options of DeliveryWorker. */
 export interface DeliveryWorkerOptions {
   /** Redis URL of Herald's queues. */
@@ -45,6 +50,8 @@ export interface DeliveryWorkerOptions {
   splitListener?: SplitListener;
   /** Told of every delivery answered 2xx, with its latency from acceptance. */
   latencyListener?: LatencyListener;
+  /** Told when the endpoint is paused for answering 410 Gone. */
+  pauseListener?: PauseListener;
   /** Component logger. */
   logger: Logger;
 }
@@ -81,6 +88,9 @@ function sizedEventsOf(job: DeliveryJob): { events: Event[]; jsonBytes: number }
   }
 }
 
+/** What an endpoint answers to say it is gone for good: Herald pauses it. */
+const GONE = 410;
+
 /** Failed attempts a delivery's log keeps (a BullMQ job log, shown by the board), the latest last. */
 export const ATTEMPT_LOG_LENGTH = 5;
 
@@ -115,12 +125,15 @@ export class DeliveryWorker {
   readonly #expiryListener: ExpiryListener | undefined;
   readonly #splitListener: SplitListener | undefined;
   readonly #latencyListener: LatencyListener | undefined;
+  readonly #pauseListener: PauseListener | undefined;
   readonly #lockDurationMs: number;
   readonly #deliveredAhead: DeliveredAhead;
   /** Endpoint-wide failures in a row in this process; at `threshold` the endpoint pauses. */
   #failuresInARow = 0;
   /** Set by close(): no batch fetches more work. */
   #closing = false;
+  /** A pause for a 410 is under way: the other 410s of the burst add nothing. */
+  #pausingForGone = false;
 
   constructor(endpoint: EndpointConfig, sink: Sink, options: DeliveryWorkerOptions) {
     this.#endpoint = endpoint;
@@ -130,6 +143,7 @@ export class DeliveryWorker {
     this.#expiryListener = options.expiryListener;
     this.#splitListener = options.splitListener;
     this.#latencyListener = options.latencyListener;
+    this.#pauseListener = options.pauseListener;
     this.#lockDurationMs = options.lockDurationMs ?? 30_000;
     const prefix = options.prefix ?? 'herald';
     const name = endpointQueueName(endpoint.name);
@@ -403,6 +417,7 @@ export class DeliveryWorker {
    * in the failed set for replay (counted and logged at error).
    */
   #failureOf(job: DeliveryJob, events: readonly Event[], error: unknown): Error {
+    if ((error as { status?: unknown })?.status === GONE) this.#pauseForGone();
     // Ordered jobs go back to the head without counting a failed attempt; count starts instead.
     const retry = this.#endpoint.ordered ? Math.max(1, job.attemptsStarted) : job.attemptsMade + 1;
     const delayMs = retryDelay(this.#policy, retry, retryAfterOf(error));
@@ -432,6 +447,32 @@ export class DeliveryWorker {
     Job.addJobLog(this.#queue, job.id!, row, ATTEMPT_LOG_LENGTH).catch((logError: unknown) =>
       this.#log.debug({ err: logError, jobId: job.id }, 'could not add to the attempt log'),
     );
+  }
+
+  /**
+   * The endpoint answered 410 Gone: it says it will never take these events, which
+   * Standard Webhooks reads as "stop sending". Pause it fleet-wide (the deliveries keep
+   * their place, and this one is retried after `herald resume`), once per answer burst.
+   */
+  #pauseForGone(): void {
+    if (this.#pausingForGone) return;
+    this.#pausingForGone = true;
+    void (async () => {
+      try {
+        // Already paused (by another worker's 410, or an operator): nothing to add.
+        if (await this.#queue.isPaused()) return;
+        await this.#queue.pause();
+        this.#log.error(
+          { status: GONE, resume: `herald resume --endpoint ${this.#endpoint.name}` },
+          'endpoint answered 410 Gone: paused it fleet-wide; its deliveries wait until it is resumed',
+        );
+        this.#pauseListener?.onAutoPaused(this.#endpoint.name, GONE);
+      } catch (error) {
+        this.#log.warn({ err: error }, 'could not pause the endpoint after a 410 Gone; its deliveries keep retrying');
+      } finally {
+        this.#pausingForGone = false;
+      }
+    })();
   }
 
   /** Whether the BullMQ worker is consuming. */

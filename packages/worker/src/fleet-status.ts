@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { readEndpointCounters, type EndpointCounters } from './endpoint-stats.js';
 import { endpointQueueName, readKnownEndpoints } from '@herald/producer';
+import { oldestPendingAcceptedAt } from './oldest-pending.js';
 
 /** An endpoint as the whole fleet sees it: its counters and what waits in its queue. */
 export interface EndpointStatus {
@@ -16,6 +17,10 @@ export interface EndpointStatus {
   readonly pending: number;
   /** Deliveries given up, waiting for `herald replay`. */
   readonly failed: number;
+  /** Paused fleet-wide (`herald pause`, the board, or a 410 answer): nothing is sent until resumed. */
+  readonly paused: boolean;
+  /** Age of the oldest pending delivery, in ms, from its acceptance; undefined when none is pending. */
+  readonly oldestPendingMs: number | undefined;
 }
 
 /**
@@ -31,9 +36,14 @@ export async function readFleetStatus(redis: Redis | Cluster, prefix: string, en
     names.map(async (name) => {
       const queue = new Queue(endpointQueueName(name), { connection: redis, prefix, skipVersionCheck: true });
       try {
-        const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused', 'failed');
+        const [counts, paused, oldest] = await Promise.all([
+          queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused', 'failed'),
+          queue.isPaused(),
+          oldestPendingAcceptedAt(queue),
+        ]);
         const pending = (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['active'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['paused'] ?? 0);
-        return { name, configured: configured.has(name), counters: counters[name]!, pending, failed: counts['failed'] ?? 0 };
+        const oldestPendingMs = oldest === undefined ? undefined : Math.max(0, Date.now() - oldest);
+        return { name, configured: configured.has(name), counters: counters[name]!, pending, failed: counts['failed'] ?? 0, paused, oldestPendingMs };
       } finally {
         await queue.close();
       }

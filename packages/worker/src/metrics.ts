@@ -4,7 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Event } from '@herald/events';
 import { INGRESS_QUEUE } from '@herald/producer';
 import type { DeliveryListener } from './delivery-listener.js';
-import type { ExpiryListener, LatencyListener, SplitListener } from './delivery-worker.js';
+import type { ExpiryListener, LatencyListener, PauseListener, SplitListener } from './delivery-worker.js';
+import { oldestPendingAcceptedAt } from './oldest-pending.js';
 import { endpointQueueName } from '@herald/producer';
 
 /**
@@ -12,7 +13,7 @@ import { endpointQueueName } from '@herald/producer';
  * Prometheus (sum them over the fleet in your queries). Sinks report to it through
  * DeliveryListener and ExpiryListener; they never import it.
  */
-export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitListener, LatencyListener {
+export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitListener, LatencyListener, PauseListener {
   readonly #events: Counter<'endpoint'>;
   readonly #requests: Counter<'endpoint'>;
   readonly #splits: Counter<'endpoint'>;
@@ -20,6 +21,7 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitL
   readonly #failures: Counter<'endpoint'>;
   readonly #errors: Counter<'endpoint'>;
   readonly #expired: Counter<'endpoint'>;
+  readonly #autoPauses: Counter<'endpoint'>;
   readonly #statuses: Counter<'endpoint' | 'code'>;
   readonly #latency: Histogram<'endpoint' | 'outcome'>;
   readonly #deliveryLatency: Histogram<'endpoint'>;
@@ -34,6 +36,7 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitL
     this.#failures = counter('herald_endpoint_failures_total', 'Events answered with a non-2xx status.');
     this.#errors = counter('herald_endpoint_errors_total', 'Events that got no answer: timeout, refused, reset, TLS.');
     this.#expired = counter('herald_endpoint_expired_total', 'Events given up after maxage, waiting in the failed set for replay.');
+    this.#autoPauses = counter('herald_endpoint_auto_pauses_total', 'Times this process paused the endpoint because it answered 410 Gone (herald resume undoes it).');
     this.#statuses = new Counter({ name: 'herald_endpoint_responses_total', help: 'Responses by status code.', labelNames: ['endpoint', 'code'], registers });
     this.#latency = new Histogram({
       name: 'herald_delivery_attempt_duration_seconds',
@@ -74,6 +77,10 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitL
     this.#expired.inc({ endpoint }, events.length);
   }
 
+  onAutoPaused(endpoint: string): void {
+    this.#autoPauses.inc({ endpoint });
+  }
+
   onSplit(endpoint: string): void {
     this.#splits.inc({ endpoint });
   }
@@ -91,7 +98,9 @@ export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioriti
 
 /**
  * Registers `herald_queue_jobs{queue, state}`, read from Redis at each scrape: the depth
- * of the ingress queue and of every endpoint's queue (the fleet's, not this process's).
+ * of the ingress queue and of every endpoint's queue (the fleet's, not this process's);
+ * and per endpoint, `herald_endpoint_paused` (1 while paused fleet-wide) and
+ * `herald_endpoint_oldest_pending_seconds` (age of the oldest pending delivery, 0 when none).
  * Queue handles are made at the first scrape (closing a BullMQ queue whose shared
  * connection never connected raises an unhandled error). Returns a function that closes them.
  */
@@ -116,6 +125,31 @@ export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, p
       counts.forEach((count, index) => {
         for (const state of QUEUE_STATES) this.set({ queue: names[index]!, state }, count[state] ?? 0);
       });
+    },
+  });
+  const endpointQueues = () => open().slice(1).map((queue, index) => ({ endpoint: endpoints[index]!, queue }));
+  new Gauge({
+    name: 'herald_endpoint_paused',
+    help: 'Whether the endpoint is paused fleet-wide (herald pause, the board, or a 410 Gone answer): 1 or 0.',
+    labelNames: ['endpoint'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { endpoint, queue } of endpointQueues()) this.set({ endpoint }, (await queue.isPaused()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'herald_endpoint_oldest_pending_seconds',
+    help: 'Age of the oldest delivery still pending for the endpoint, from its acceptance; 0 when none is pending.',
+    labelNames: ['endpoint'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const now = Date.now();
+      for (const { endpoint, queue } of endpointQueues()) {
+        const oldest = await oldestPendingAcceptedAt(queue);
+        this.set({ endpoint }, oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000);
+      }
     },
   });
   return async () => {

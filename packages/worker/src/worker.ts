@@ -70,7 +70,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       ...shared,
       concurrency,
       expiryListener,
-      ...(metrics === undefined ? {} : { splitListener: metrics, latencyListener: metrics }),
+      ...(metrics === undefined ? {} : { splitListener: metrics, latencyListener: metrics, pauseListener: metrics }),
       logger: log,
     });
   });

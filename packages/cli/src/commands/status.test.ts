@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routingTable } from '@herald/producer';
 import { loadConfig } from '@herald/config';
-import { batchingOf, routesLine } from './status.js';
+import { batchingOf, formatAge, routesLine } from './status.js';
 
 const table = (...names: string[]) => routingTable(names.map((name) => ({ name, ignore: { mediaTypes: [], actions: [] } })));
 
@@ -31,5 +31,13 @@ describe('the routes line of herald status', () => {
   it('names the endpoints the routes lack and those the config lacks', () => {
     const routes = table('a', 'old');
     expect(routesLine(routes, ['a', 'new'])).toBe(`routes ${routes.version}: a, old; not routed yet: new (start a worker with this config); routed but not in this config: old`);
+  });
+});
+
+describe('the oldest column of herald status', () => {
+  it('shows the age of the oldest pending delivery in the largest units that keep it short', () => {
+    expect([0, 59_999, 60_000, 252_400, 3_599_999, 3_600_000, 11_100_000, 172_799_999, 172_800_000, 273_600_000].map(formatAge)).toStrictEqual([
+      '0s', '59s', '1m00s', '4m12s', '59m59s', '1h00m', '3h05m', '47h59m', '2d00h', '3d04h',
+    ]);
   });
 });

@@ -10,7 +10,8 @@ export const STATUS_HELP = `Usage: herald status [--config FILE] [--json]
 
 Shows each endpoint as the whole fleet sees it, from Redis: its batching (maxbatch,
 and maxbatchbytes when above 1), deliveries pending (waiting, retrying, in flight),
-failed (given up, see herald replay), and the counters of attempts: events, POST
+the age of the oldest pending one (lag), failed (given up, see herald replay), whether
+it is paused (herald pause, the board, or a 410 Gone), and the counters of attempts: events, POST
 requests (events ÷ requests is the batching factor), successes, failures (non-2xx),
 errors (no answer).
 An endpoint removed from the config whose queue still holds deliveries is listed
@@ -43,6 +44,17 @@ export function batchingOf(endpoint: EndpointConfig | undefined): string {
   return endpoint.maxBatch > 1 ? `${endpoint.maxBatch} ≤${formatByteSize(endpoint.maxBatchBytes)}` : '1';
 }
 
+/** An age as status shows it: whole seconds up to a minute, then `4m12s`, `3h05m`, `2d04h`. */
+export function formatAge(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
+}
+
 /** `herald status`: one line per endpoint. */
 export async function status(args: string[], io: CommandIo): Promise<number> {
   const values = parseOptions(args, { ...COMMON_OPTIONS, json: { type: 'boolean' } });
@@ -66,12 +78,13 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
       io.stdout.write(`${JSON.stringify(withBatching, null, 2)}\n`);
       return EXIT_OK;
     }
-    const rows = [['endpoint', 'maxbatch', 'pending', 'failed', 'events', 'requests', 'successes', 'failures', 'errors', 'statuses']];
+    const rows = [['endpoint', 'maxbatch', 'pending', 'oldest', 'failed', 'events', 'requests', 'successes', 'failures', 'errors', 'statuses']];
     for (const entry of fleet) {
       const c = entry.counters;
       const statuses = Object.entries(c.Statuses).map(([line, n]) => `${line.split(' ')[0]}:${n}`).join(' ') || '-';
-      const name = entry.configured ? entry.name : `${entry.name} (not in config)`;
-      rows.push([name, batchingOf(configured.get(entry.name)), entry.pending, entry.failed, c.Events, c.Requests, c.Successes, c.Failures, c.Errors, statuses].map(String));
+      const name = `${entry.name}${entry.paused ? ' (paused)' : ''}${entry.configured ? '' : ' (not in config)'}`;
+      const oldest = entry.oldestPendingMs === undefined ? '-' : formatAge(entry.oldestPendingMs);
+      rows.push([name, batchingOf(configured.get(entry.name)), entry.pending, oldest, entry.failed, c.Events, c.Requests, c.Successes, c.Failures, c.Errors, statuses].map(String));
     }
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
