@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type Producer } from '@herald/producer';
-import { HeraldProcess } from '../helpers/herald-process.js';
+import { HeraldProcess, runHerald } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -12,7 +10,6 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
  * answering 410 Gone pauses itself.
  */
 
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/herald.js', import.meta.url));
 const prefix = testPrefix();
 let hooks: WebhookReceiver;
 let gone: WebhookReceiver;
@@ -20,13 +17,7 @@ let producer: Producer;
 let env: Record<string, string>;
 let workers: HeraldProcess[] = [];
 
-function herald(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-    });
-  });
-}
+const herald = (args: string[]) => runHerald(args, env);
 
 interface Status {
   name: string;

@@ -1,25 +1,15 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer } from '@herald/producer';
-import { HeraldProcess } from '../helpers/herald-process.js';
+import { HeraldProcess, runHerald } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/herald.js', import.meta.url));
 const prefix = testPrefix();
 let receiver: WebhookReceiver;
 let worker: HeraldProcess;
 let env: Record<string, string>;
 
-/** Runs a herald command without blocking this process, whose receiver must keep answering. */
-function herald(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-    });
-  });
-}
+const herald = (args: string[]) => runHerald(args, env);
 
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();

@@ -6,6 +6,7 @@ import { ping, PING_HELP } from './commands/ping.js';
 import { receiver, RECEIVER_HELP } from './commands/receiver.js';
 import { replay, REPLAY_HELP } from './commands/replay.js';
 import { status, STATUS_HELP } from './commands/status.js';
+import { trace, TRACE_HELP } from './commands/trace.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { UsageError, type CommandIo } from './io.js';
 import { VERSION } from './version.js';
@@ -21,6 +22,7 @@ Commands:
   worker          deliver events to the endpoints (run any number)
   board           serve Bull Board over Herald's queues
   status          show each endpoint's pending, failed and delivered counts
+  trace           show where one event is, for every endpoint, with its attempts
   replay          re-drive failed deliveries
   pause           stop deliveries to an endpoint, fleet-wide, until resume
   resume          resume deliveries to a paused endpoint
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
   board: { run: board, help: BOARD_HELP },
   receiver: { run: receiver, help: RECEIVER_HELP },
   status: { run: status, help: STATUS_HELP },
+  trace: { run: trace, help: TRACE_HELP },
   replay: { run: replay, help: REPLAY_HELP },
   pause: { run: pause, help: PAUSE_HELP },
   resume: { run: resume, help: RESUME_HELP },

@@ -38,3 +38,5 @@ export type { ReplayOptions } from './replay.js';
 export { RoutesPublisher, routesOf } from './routes-publisher.js';
 export type { RoutesPublisherOptions } from './routes-publisher.js';
 export { adviseOnRedis } from './redis-advice.js';
+export { traceEvent, TRACE_NOT_FOUND } from './trace.js';
+export type { EndpointTrace, EventTrace, TraceState } from './trace.js';

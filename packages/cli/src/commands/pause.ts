@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { pauseEndpoint, readFleetStatus, resumeEndpoint } from '@herald/worker';
+import { withCommandRedis } from '../command-redis.js';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 
 const OPTIONS_HELP = `Options:
@@ -49,10 +49,7 @@ async function setPaused(args: string[], io: CommandIo, pause: boolean): Promise
     io.stderr.write(`herald: no endpoint named ${unknown.map((name) => `"${name}"`).join(', ')} in the config (known: ${[...known].join(', ') || 'none'})\n`);
     return EXIT_USAGE;
   }
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
+  return withCommandRedis(config, io, `${command} failed`, async (redis) => {
     for (const name of names) {
       const before = pause ? await pauseEndpoint(redis, config.redis.prefix, name) : await resumeEndpoint(redis, config.redis.prefix, name);
       const [status] = await readFleetStatus(redis, config.redis.prefix, [name]);
@@ -61,12 +58,7 @@ async function setPaused(args: string[], io: CommandIo, pause: boolean): Promise
       else io.stdout.write(`${name}: ${before ? 'resumed' : 'was not paused'}; ${pending}${before ? ', delivered from now on' : ''}\n`);
     }
     return EXIT_OK;
-  } catch (error) {
-    io.stderr.write(`herald: ${command} failed: ${(error as Error).message}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 export const pause = (args: string[], io: CommandIo) => setPaused(args, io, true);

@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
 import { endpointQueueName, INGRESS_QUEUE } from '@herald/producer';
 import { replayFailed } from '@herald/worker';
+import { withCommandRedis } from '../command-redis.js';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 
 export const REPLAY_HELP = `Usage: herald replay [--config FILE] [--endpoint NAME]... [--dry-run]
@@ -38,10 +38,7 @@ export async function replay(args: string[], io: CommandIo): Promise<number> {
     return EXIT_USAGE;
   }
   const names = values.endpoint ?? [...known];
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
+  return withCommandRedis(config, io, `replay failed`, async (redis) => {
     const dryRun = values['dry-run'] ?? false;
     let total = 0;
     const targets: [string, string][] = [['fan-out (ingress)', INGRESS_QUEUE], ...names.map((name): [string, string] => [name, endpointQueueName(name)])];
@@ -55,10 +52,5 @@ export async function replay(args: string[], io: CommandIo): Promise<number> {
     }
     io.stdout.write(`${dryRun ? 'would replay' : 'replayed'} ${total} in all\n`);
     return EXIT_OK;
-  } catch (error) {
-    io.stderr.write(`herald: replay failed: ${(error as Error).message}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
 import { formatByteSize, redactUrl, type EndpointConfig } from '@herald/config';
 import { readRoutes, type RoutingTable } from '@herald/producer';
 import { readFleetStatus } from '@herald/worker';
+import { withCommandRedis } from '../command-redis.js';
 import { COMMON_OPTIONS, loadCommandConfig, parseOptions } from '../command-line.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 
 export const STATUS_HELP = `Usage: herald status [--config FILE] [--json]
@@ -64,10 +64,7 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
   }
   const config = loadCommandConfig(values.config, io);
   if (config === undefined) return EXIT_USAGE;
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
+  return withCommandRedis(config, io, `cannot read status from ${redactUrl(config.redis.url)}`, async (redis) => {
     const fleet = await readFleetStatus(redis, config.redis.prefix, config.endpoints.map((endpoint) => endpoint.name));
     const configured = new Map(config.endpoints.map((endpoint) => [endpoint.name, endpoint]));
     if (values.json) {
@@ -96,10 +93,5 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
       io.stdout.write(`${held} deliveries wait for endpoints not in the config (${orphaned.map((entry) => entry.name).join(', ')}): add them back to deliver them\n`);
     }
     return EXIT_OK;
-  } catch (error) {
-    io.stderr.write(`herald: cannot read status from ${redactUrl(config.redis.url)}: ${(error as Error).message}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
