@@ -90,7 +90,7 @@ describe('herald trace', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('event never-sent: not in Redis (no queue holds it)');
     expect(stdout).toMatch(/^ {2}ok {8}not found$/m);
-    expect(stdout).toContain('not found: no delivery in its queue: delivered long enough ago to be trimmed');
+    expect(stdout).toContain('not found: no delivery in its queue: delivered before the history kept (worker.history, worker.historyLimit)');
   });
 
   it('needs an event id', async () => {

@@ -1,7 +1,8 @@
 /** Where a command writes and what environment it reads; the real process in bin/, buffers in tests. */
 export interface CommandIo {
   readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
+  /** `isTTY` true: a person watches it, so long operations show progress there. */
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 

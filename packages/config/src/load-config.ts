@@ -3,6 +3,7 @@ import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { readEndpoints, type EndpointConfig } from './endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { parseDuration } from './duration.js';
 import { isRecord } from './field-readers.js';
 import { schema, type LogLevel } from './schema.js';
 
@@ -20,7 +21,14 @@ export interface HeraldConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly ingest: { readonly token: string; readonly allowAnonymous: boolean; readonly maxBodyBytes: number };
   readonly board: { readonly username: string; readonly password: string; readonly readOnly: boolean };
-  readonly worker: { readonly concurrency: number; readonly lockDurationMs: number };
+  readonly worker: {
+    readonly concurrency: number;
+    readonly lockDurationMs: number;
+    /** How long delivered deliveries are kept, in ms (`worker.history`); 0 keeps the last 1,000 per endpoint. */
+    readonly historyMs: number;
+    /** Most delivered deliveries kept per endpoint within historyMs (`worker.historyLimit`). */
+    readonly historyLimit: number;
+  };
   readonly log: { readonly level: LogLevel };
   readonly endpoints: readonly EndpointConfig[];
   /** Where it came from, for start-up lines and `config check`. */
@@ -149,7 +157,12 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     http: value.http,
     ingest: value.ingest,
     board: value.board,
-    worker: value.worker,
+    worker: {
+      concurrency: value.worker.concurrency,
+      lockDurationMs: value.worker.lockDurationMs,
+      historyMs: parseDuration(value.worker.history),
+      historyLimit: value.worker.historyLimit,
+    },
     log: { level: value.log.level as LogLevel },
     endpoints,
     source: file === undefined ? { registryConfig } : { file, registryConfig },

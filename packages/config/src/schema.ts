@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { parseDuration } from './duration.js';
 
 /**
  * The convict schema shared by every Herald process. Each key has a doc, a format,
@@ -40,6 +41,12 @@ convict.addFormats({
       if (typeof value !== 'string' || !/^[A-Za-z0-9_.{}-]{1,64}$/.test(value)) {
         throw new Error('must be 1 to 64 letters, digits, ".", "_", "-" or braces (a Redis Cluster hash tag)');
       }
+    },
+  },
+  duration: {
+    validate(value: unknown) {
+      if (typeof value !== 'string') throw new Error('must be a duration such as "3h" or "30m"');
+      parseDuration(value);
     },
   },
   'strict-boolean': {
@@ -156,6 +163,20 @@ export const schema = {
       default: 30_000,
       env: 'HERALD_WORKER_LOCK_DURATION_MS',
       example: 20_000,
+    },
+    history: {
+      doc: 'How long delivered deliveries are kept, for `herald trace` and `herald replay --since` (a duration; `0` keeps only the last 1,000 per endpoint). Each costs 1.6 KB of Redis memory (1.2 KB with `hash-max-listpack-value 1024`); `worker.historyLimit` bounds it.',
+      format: 'duration',
+      default: '3h',
+      env: 'HERALD_WORKER_HISTORY',
+      example: '24h',
+    },
+    historyLimit: {
+      doc: 'Most delivered deliveries kept per endpoint within `worker.history`, the oldest dropped first: the default holds an endpoint\'s history to about 165 MB of Redis memory.',
+      format: 'positive-int',
+      default: 100_000,
+      env: 'HERALD_WORKER_HISTORY_LIMIT',
+      example: 1_000_000,
     },
   },
   log: {

@@ -52,7 +52,7 @@ describe('loadConfig', () => {
       http: { host: '127.0.0.1', port: 8420 },
       ingest: { token: '', allowAnonymous: false, maxBodyBytes: 1_048_576 },
       board: { username: '', password: '', readOnly: false },
-      worker: { concurrency: 10, lockDurationMs: 30_000 },
+      worker: { concurrency: 10, lockDurationMs: 30_000, historyMs: 10_800_000, historyLimit: 100_000 },
       log: { level: 'info' },
       endpoints: [],
       source: { registryConfig: false },
@@ -383,5 +383,13 @@ describe('describeConfig and summarizeConfig', () => {
     const loaded = load(endpoint('    maxbatch: 32\n    maxbatchbytes: 262144\n'));
     expect(summarizeConfig(loaded)).toMatch(/^1 endpoint \(hook ×32\);/);
     expect(describeConfig(loaded)).toMatchObject({ endpoints: [{ maxbatch: 32, maxbatchbytes: '256KiB' }] });
+  });
+});
+
+describe('worker.history', () => {
+  it('reads a duration, 0 turning the window off, and names the key when it is not one', () => {
+    expect(loadConfig({ env: { HERALD_WORKER_HISTORY: '24h', HERALD_WORKER_HISTORY_LIMIT: '5000' } }).worker).toMatchObject({ historyMs: 86_400_000, historyLimit: 5000 });
+    expect(loadConfig({ env: { HERALD_WORKER_HISTORY: '0' } }).worker.historyMs).toBe(0);
+    expect(() => loadConfig({ env: { HERALD_WORKER_HISTORY: 'a day' } })).toThrow(/^worker\.history: must be a duration/m);
   });
 });

@@ -15,6 +15,7 @@ export {
   INGRESS_QUEUE,
   ingressJobOptions,
   KEEP_FINISHED_JOBS,
+  keepDeliveredJobs,
   UNLIMITED_ATTEMPTS,
 } from './ingress-queue.js';
 export {

@@ -33,6 +33,16 @@ export const HERALD_BACKOFF = 'herald';
 export const KEEP_FINISHED_JOBS = { removeOnComplete: { count: 1000 } };
 
 /**
+ * What a delivery worker keeps of completed deliveries: those finished within `historyMs`
+ * (`worker.history`: `herald trace` and `herald replay --since` read them), at most
+ * `limit` of them (`worker.historyLimit`); with 0, KEEP_FINISHED_JOBS. Failed ones are
+ * all kept either way.
+ */
+export function keepDeliveredJobs(historyMs: number, limit: number) {
+  return historyMs > 0 ? { removeOnComplete: { age: Math.ceil(historyMs / 1000), count: limit } } : KEEP_FINISHED_JOBS;
+}
+
+/**
  * Options of every Herald job but its id: the same `dedupeId` adds nothing for
  * `dedupeWindowMs`, retried on Herald's schedule until it succeeds or its age runs out.
  * What is kept once it finishes is the worker's (KEEP_FINISHED_JOBS).

@@ -1,7 +1,7 @@
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { formatDuration, type EndpointConfig } from '@herald/config';
 import type { Event, Sink } from '@herald/events';
-import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, KEEP_FINISHED_JOBS, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
+import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, keepDeliveredJobs, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
@@ -44,6 +44,10 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   /** BullMQ lock of a delivery job, in ms; a crashed worker's job is retried after about this long. @defaultValue 30000 */
   lockDurationMs?: number;
+  /** How long delivered deliveries are kept, in ms (`worker.history`); 0 keeps the last 1,000. @defaultValue 0 */
+  historyMs?: number;
+  /** Most delivered deliveries kept within historyMs (`worker.historyLimit`). @defaultValue 100000 */
+  historyLimit?: number;
   /** Told of every delivery given up. */
   expiryListener?: ExpiryListener;
   /** Told of every refused batch halved. */
@@ -52,6 +56,8 @@ export interface DeliveryWorkerOptions {
   latencyListener?: LatencyListener;
   /** Told when the endpoint is paused for answering 410 Gone. */
   pauseListener?: PauseListener;
+  /** Sends replayed deliveries (`herald replay --since`), marking the request as a replay. @defaultValue the sink */
+  replaySink?: Sink;
   /** Component logger. */
   logger: Logger;
 }
@@ -97,6 +103,11 @@ export const ATTEMPT_LOG_LENGTH = 5;
 /** Most batches one processor sends in a row, the later ones taken by the completions of the earlier. */
 const MAX_ROUNDS = 16;
 
+/** Whether a delivery repeats another (`herald replay --since`). */
+function isReplay(job: DeliveryJob): boolean {
+  return typeof (job.data as { replayOf?: unknown }).replayOf === 'string';
+}
+
 /** Oldest accepted first; ties by job id, so any worker orders the same deliveries alike. */
 function byAcceptance(a: BatchItem<DeliveryJob>, b: BatchItem<DeliveryJob>): number {
   return acceptedAtOf(a.item) - acceptedAtOf(b.item) || (a.item.id! < b.item.id! ? -1 : a.item.id! > b.item.id! ? 1 : 0);
@@ -118,6 +129,7 @@ function byAcceptance(a: BatchItem<DeliveryJob>, b: BatchItem<DeliveryJob>): num
 export class DeliveryWorker {
   readonly #endpoint: EndpointConfig;
   readonly #sink: Sink;
+  readonly #replaySink: Sink;
   readonly #queue: Queue<DeliveryJobData>;
   readonly #worker: DeliveryQueueWorker;
   readonly #policy: RetryPolicy;
@@ -138,6 +150,7 @@ export class DeliveryWorker {
   constructor(endpoint: EndpointConfig, sink: Sink, options: DeliveryWorkerOptions) {
     this.#endpoint = endpoint;
     this.#sink = sink;
+    this.#replaySink = options.replaySink ?? sink;
     this.#policy = endpoint;
     this.#log = options.logger;
     this.#expiryListener = options.expiryListener;
@@ -160,7 +173,7 @@ export class DeliveryWorker {
       lockDuration: this.#lockDurationMs,
       stalledInterval: this.#lockDurationMs,
       maxStalledCount: UNLIMITED_ATTEMPTS,
-      ...KEEP_FINISHED_JOBS,
+      ...keepDeliveredJobs(options.historyMs ?? 0, options.historyLimit ?? 100_000),
       limiter: PAUSE_ONLY_LIMITER,
       autorun: false,
       settings: {
@@ -217,7 +230,7 @@ export class DeliveryWorker {
       );
       let outcome: BatchOutcome<DeliveryJob>;
       try {
-        outcome = await sendBatch(this.#sink, batch, { maxBytes: this.#endpoint.maxBatchBytes, ordered: false, onSplit: (count) => this.#onSplit(count) });
+        outcome = await this.#send(batch, false);
       } finally {
         locks.stop();
       }
@@ -252,6 +265,27 @@ export class DeliveryWorker {
       }
     }
     return more;
+  }
+
+  /**
+   * Sends a batch through the endpoint's sink, and its replayed deliveries through the
+   * replay sink (their requests carry `Herald-Replay: true`); an ordered batch is never mixed.
+   */
+  async #send(batch: BatchItem<DeliveryJob>[], ordered: boolean): Promise<BatchOutcome<DeliveryJob>> {
+    const options = { maxBytes: this.#endpoint.maxBatchBytes, ordered, onSplit: (count: number) => this.#onSplit(count) };
+    const replayed = batch.filter((entry) => isReplay(entry.item));
+    if (replayed.length === 0) return sendBatch(this.#sink, batch, options);
+    if (replayed.length === batch.length) return sendBatch(this.#replaySink, batch, options);
+    const [fresh, again] = await Promise.all([
+      sendBatch(this.#sink, batch.filter((entry) => !isReplay(entry.item)), options),
+      sendBatch(this.#replaySink, replayed, options),
+    ]);
+    return {
+      delivered: [...fresh.delivered, ...again.delivered],
+      failed: [...fresh.failed, ...again.failed],
+      unsent: [...fresh.unsent, ...again.unsent],
+      splits: fresh.splits + again.splits,
+    };
   }
 
   #onSplit(events: number): void {
@@ -320,8 +354,11 @@ export class DeliveryWorker {
     try {
       const batching = this.#endpoint.maxBatch > 1;
       if (batching && (await this.#claimDeliveredAhead(head))) return;
-      const batch = [first, ...(batching ? await this.#nextInLine() : [])];
-      const outcome = await sendBatch(this.#sink, batch, { maxBytes: this.#endpoint.maxBatchBytes, ordered: true, onSplit: (count) => this.#onSplit(count) });
+      const behind = batching ? await this.#nextInLine() : [];
+      // A batch is all replays or none: it goes out with one set of headers.
+      const change = behind.findIndex((entry) => isReplay(entry.item) !== isReplay(head));
+      const batch = [first, ...(change < 0 ? behind : behind.slice(0, change))];
+      const outcome = await this.#send(batch, true);
       const [firstFailure] = outcome.failed;
       if (firstFailure?.item === head) {
         const failure = this.#failureOf(head, first.events, firstFailure.error);
@@ -486,5 +523,6 @@ export class DeliveryWorker {
     await this.#worker.close(force);
     await this.#queue.close();
     await this.#sink.close();
+    if (this.#replaySink !== this.#sink) await this.#replaySink.close();
   }
 }

@@ -40,3 +40,5 @@ export type { RoutesPublisherOptions } from './routes-publisher.js';
 export { adviseOnRedis } from './redis-advice.js';
 export { traceEvent, TRACE_NOT_FOUND } from './trace.js';
 export type { EndpointTrace, EventTrace, TraceState } from './trace.js';
+export { REPLAY_HEADER, replayWindow, repositoryMatcher } from './replay-window.js';
+export type { ReplayedJobData, WindowReplayOptions, WindowReplayResult } from './replay-window.js';

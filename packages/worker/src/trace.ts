@@ -34,7 +34,7 @@ export type TraceState =
 
 /** What "not found" can mean, said once to the operator. */
 export const TRACE_NOT_FOUND =
-  'no delivery in its queue: delivered long enough ago to be trimmed (each endpoint keeps its last 1,000 delivered), not routed to it when accepted (added later, or disabled), or never accepted';
+  'no delivery in its queue: delivered before the history kept (worker.history, worker.historyLimit), not routed to it when accepted (added later, or disabled), or never accepted';
 
 /** One endpoint's side of a trace. */
 export interface EndpointTrace {

@@ -8,6 +8,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { FanOut } from './fan-out.js';
 import { HttpSink } from './http-sink.js';
+import { REPLAY_HEADER } from './replay-window.js';
 import { adviseOnRedis } from './redis-advice.js';
 import { RoutesPublisher } from './routes-publisher.js';
 import { VERSION } from './version.js';
@@ -65,10 +66,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (endpoint.tls.insecureSkipVerify) log.warn('tls.insecureSkipVerify is set: the server certificate is not checked');
     // The sink's socket pool must match the worker's concurrency, or requests queue for a socket.
     const concurrency = endpoint.ordered ? 1 : (endpoint.concurrency ?? config.worker.concurrency);
-    const sink = new HttpSink({ ...endpoint, concurrency }, { userAgent: `herald/${VERSION}`, listener, logger });
+    const sinkOptions = { userAgent: `herald/${VERSION}`, listener, logger };
+    const sink = new HttpSink({ ...endpoint, concurrency }, sinkOptions);
+    // Replayed deliveries say so to the receiver; a replay is rare, so its own small pool.
+    const replaySink = new HttpSink({ ...endpoint, concurrency, headers: { ...endpoint.headers, [REPLAY_HEADER]: ['true'] } }, sinkOptions);
     return new DeliveryWorker(endpoint, sink, {
       ...shared,
       concurrency,
+      historyMs: config.worker.historyMs,
+      historyLimit: config.worker.historyLimit,
+      replaySink,
       expiryListener,
       ...(metrics === undefined ? {} : { splitListener: metrics, latencyListener: metrics, pauseListener: metrics }),
       logger: log,
