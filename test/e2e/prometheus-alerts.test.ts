@@ -48,7 +48,20 @@ async function query(expr: string): Promise<{ status: string; error?: string }> 
   return (await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string };
 }
 
+/** GitHub's anchor of a Markdown heading. */
+function anchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+}
+
 describe('alert rules', () => {
+  it('link to runbook sections that exist in docs/operations.md', () => {
+    const runbook = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    const anchors = new Set(runbook.split('\n').filter((line) => line.startsWith('## ')).map((line) => anchor(line.slice(3))));
+    const linked = [...readFileSync(RULES, 'utf8').matchAll(/runbook: 'docs\/operations\.md#([\w-]+)'/g)].map((match) => match[1]!);
+    expect(linked.length).toBe(7);
+    expect(linked.filter((name) => !anchors.has(name))).toStrictEqual([]);
+  });
+
   it('pass promtool check rules', () => {
     const check = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
     if (check.error !== undefined) return void console.warn(`promtool skipped: ${check.error.message}`);
