@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { endpointQueueName, INGRESS_QUEUE } from '@herald/producer';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import type { EndpointConfig } from '@herald/config';
 import { basicAuthHook } from './basic-auth.js';
 import { BoardConnection } from './board-connection.js';
 import { checkBoardOptions, withDefaults, type BoardOptions } from './board-options.js';
@@ -19,6 +20,8 @@ export interface Board {
   readonly queues: readonly string[];
   /** Full path the board is served at, prefix of the fastify instance included, e.g. `/board`. */
   readonly basePath: string;
+  /** Shows a new config's endpoints (a live reload): added ones appear, removed ones go, changed ones are relabelled. */
+  setEndpoints(endpoints: readonly EndpointConfig[]): void;
   /** Closes the queues and the Redis connection; idempotent. Closing the fastify instance calls it too. */
   close(): Promise<void>;
 }
@@ -34,42 +37,59 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
   const settings = withDefaults(options, app.log);
   checkBoardOptions(settings);
   const log = settings.logger.child({ component: 'board' });
-  // Endpoints first, in config order: they are what an operator came for.
-  const labelled = new Map<string, QueueLabel>(settings.endpoints.map((endpoint) => [endpointQueueName(endpoint.name), endpointLabel(endpoint)]));
-  labelled.set(INGRESS_QUEUE, INGRESS_LABEL);
-  const names = [...labelled.keys()];
-
   const connection = new BoardConnection(settings.redisUrl, log);
-  const queues = names.map((name) => {
-    const queue = new Queue(name, { connection: connection.redis, prefix: settings.prefix });
-    // Each queue repeats the shared connection's errors, which BoardConnection logs once.
-    queue.on('error', () => {});
+  /** Queue handles by name, made once and reused across reloads. */
+  const queues = new Map<string, Queue>();
+  const queueOf = (name: string): Queue => {
+    let queue = queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name, { connection: connection.redis, prefix: settings.prefix });
+      // Each queue repeats the shared connection's errors, which BoardConnection logs once.
+      queue.on('error', () => {});
+      queues.set(name, queue);
+    }
     return queue;
-  });
+  };
+  /** The adapters of a config's queues: endpoints first, in config order (what an operator came for), then ingress. */
+  const adaptersOf = (endpoints: readonly EndpointConfig[]) => {
+    const labelled = new Map<string, QueueLabel>(endpoints.map((endpoint) => [endpointQueueName(endpoint.name), endpointLabel(endpoint)]));
+    labelled.set(INGRESS_QUEUE, INGRESS_LABEL);
+    return [...labelled].map(([name, label]) => {
+      // The delimiter groups `endpoint.<name>` queues under "endpoint" in the side menu.
+      const adapter = new BullMQAdapter(queueOf(name), { readOnlyMode: settings.readOnly, delimiter: '.', ...label });
+      adapter.setFormatter('data', readableJobData);
+      adapter.setFormatter('name', readableJobName);
+      return adapter;
+    });
+  };
+  let names: string[] = [];
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       // BullMQ does not wait for a queue still connecting over a shared connection: its
       // version check would fail unhandled once the connection is gone. Let them finish.
-      if (await connection.ready(REDIS_WAIT_MS)) await Promise.allSettled(queues.map((queue) => queue.waitUntilReady()));
-      await Promise.allSettled(queues.map((queue) => queue.close()));
+      const all = [...queues.values()];
+      if (await connection.ready(REDIS_WAIT_MS)) await Promise.allSettled(all.map((queue) => queue.waitUntilReady()));
+      await Promise.allSettled(all.map((queue) => queue.close()));
       await connection.close();
       log.info('board closed');
     })());
 
   const server = new FastifyAdapter();
-  createBullBoard({
-    queues: queues.map((queue) => {
-      // The delimiter groups `endpoint.<name>` queues under "endpoint" in the side menu.
-      const adapter = new BullMQAdapter(queue, { readOnlyMode: settings.readOnly, delimiter: '.', ...labelled.get(queue.name) });
-      adapter.setFormatter('data', readableJobData);
-      adapter.setFormatter('name', readableJobName);
-      return adapter;
-    }),
+  const initial = adaptersOf(settings.endpoints);
+  names = initial.map((adapter) => adapter.getName());
+  const bullBoard = createBullBoard({
+    queues: initial,
     serverAdapter: server,
     options: { uiConfig: { boardTitle: 'Herald', hideDocsLink: true } },
   });
+  const setEndpoints = (endpoints: readonly EndpointConfig[]): void => {
+    const adapters = adaptersOf(endpoints);
+    names = adapters.map((adapter) => adapter.getName());
+    bullBoard.replaceQueues(adapters);
+    log.info({ queues: names.length }, 'board queues replaced');
+  };
 
   let basePath = settings.basePath;
   try {
@@ -97,5 +117,12 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
     throw err;
   }
   log.info({ basePath, queues: names.length, readOnly: settings.readOnly, auth: settings.username !== '' }, 'board mounted');
-  return { queues: names, basePath, close };
+  return {
+    get queues() {
+      return names;
+    },
+    basePath,
+    setEndpoints,
+    close,
+  };
 }

@@ -4,6 +4,7 @@ import { board, BOARD_HELP, ingest, INGEST_HELP, worker, WORKER_HELP } from './c
 import { pause, PAUSE_HELP, resume, RESUME_HELP } from './commands/pause.js';
 import { ping, PING_HELP } from './commands/ping.js';
 import { receiver, RECEIVER_HELP } from './commands/receiver.js';
+import { reload, RELOAD_HELP } from './commands/reload.js';
 import { replay, REPLAY_HELP } from './commands/replay.js';
 import { status, STATUS_HELP } from './commands/status.js';
 import { trace, TRACE_HELP } from './commands/trace.js';
@@ -25,6 +26,7 @@ Commands:
   trace           show where one event is, for every endpoint, with its attempts
   replay          re-drive failed deliveries
   pause           stop deliveries to an endpoint, fleet-wide, until resume
+  reload          make every running process re-read its config (SIGHUP does one)
   resume          resume deliveries to a paused endpoint
   ping            send one test event straight to an endpoint
   receiver        run an example webhook endpoint that logs what it gets
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, Command> = {
   trace: { run: trace, help: TRACE_HELP },
   replay: { run: replay, help: REPLAY_HELP },
   pause: { run: pause, help: PAUSE_HELP },
+  reload: { run: reload, help: RELOAD_HELP },
   resume: { run: resume, help: RESUME_HELP },
   ping: { run: ping, help: PING_HELP },
   'config check': { run: configCheck, help: CONFIG_CHECK_HELP },

@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { registerBoard } from '@herald/board';
+import { registerBoard, type Board } from '@herald/board';
 import { ConfigError, credentialsRequiredOffLoopback, isLoopbackHost, redactUrl, type HeraldConfig } from '@herald/config';
 import { IngestMetrics, registerIngest } from '@herald/ingest';
 import { createProducer } from '@herald/producer';
-import { readFleetStatus, registerQueueDepth, startWorker } from '@herald/worker';
+import { readFleetStatus, registerQueueDepth, startWorker, type RunningWorker } from '@herald/worker';
 import { debugVars } from './server/debug-vars.js';
 import { createProcessServer, type ReadinessCheck } from './server/process-server.js';
 import { VERSION } from './version.js';
@@ -21,8 +21,38 @@ export interface RunningRoles {
   readonly lines: string[];
   /** Where the HTTP server listens. */
   readonly url: string;
+  /**
+   * Takes a new config without dropping work in flight: the worker starts, stops and
+   * restarts endpoints, the board shows the new ones, /metrics and /debug/vars follow.
+   * Settings a running process cannot change are named in `restartNeeded`.
+   */
+  reload(config: HeraldConfig): Promise<ReloadResult>;
   /** Stops taking work, finishes what is in flight, closes connections. */
   close(): Promise<void>;
+}
+
+/** What a reload did. */
+export interface ReloadResult {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  /** Keys whose new value takes effect only at the next start (redis.url, http.port, ...). */
+  readonly restartNeeded: readonly string[];
+}
+
+/** Settings a reload applies; every other key needs a restart. */
+const RELOADABLE = new Set(['endpoints', 'source', 'log']);
+
+/** The keys of `next` (one level down: `http.port`) that differ from `current` and a reload cannot apply. */
+function restartNeeded(current: HeraldConfig, next: HeraldConfig): string[] {
+  const keys: string[] = [];
+  for (const section of Object.keys(next) as (keyof HeraldConfig)[]) {
+    if (RELOADABLE.has(section)) continue;
+    const before = current[section] as unknown as Record<string, unknown>;
+    const after = next[section] as unknown as Record<string, unknown>;
+    for (const key of Object.keys(after)) if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) keys.push(`${section}.${key}`);
+  }
+  return keys;
 }
 
 /** prom-client's default gauges named like counters; `promtool check metrics` refuses them. */
@@ -42,7 +72,8 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', () => {});
-  const endpointNames = config.endpoints.map((endpoint) => endpoint.name);
+  let current = config;
+  const endpointNames = () => current.endpoints.map((endpoint) => endpoint.name);
   const readiness: ReadinessCheck[] = [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }];
   const app = createProcessServer({
     logger,
@@ -50,7 +81,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
     readiness,
     bodyLimit: config.ingest.maxBodyBytes,
     debugVars: async () =>
-      debugVars(config.endpoints, await readFleetStatus(redis, config.redis.prefix, endpointNames), {
+      debugVars(current.endpoints, await readFleetStatus(redis, config.redis.prefix, endpointNames()), {
         herald: { version: VERSION, roles: [...roles] },
       }),
   });
@@ -62,7 +93,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
     await closeQueueDepth();
     redis.disconnect();
   };
-  let started: { base: string; lines: string[] };
+  let started: Started;
   try {
     started = await startEach(config, logger, roles, { app, registry, readiness, closers });
   } catch (error) {
@@ -75,6 +106,14 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
     app,
     lines: started.lines,
     url: started.base,
+    reload: async (next) => {
+      const result = (await started.worker?.reload(next)) ?? { added: [], removed: [], changed: [] };
+      started.board?.setEndpoints(next.endpoints);
+      const restart = restartNeeded(current, next);
+      logger.level = next.log.level;
+      current = next;
+      return { ...result, restartNeeded: restart };
+    },
     close: () => (closing ??= closeAll()),
   };
 }
@@ -95,6 +134,14 @@ function checkIngestExposure(config: HeraldConfig): void {
   if (exposed !== undefined) throw new ConfigError([exposed]);
 }
 
+/** What startEach started, for reloads. */
+interface Started {
+  readonly base: string;
+  readonly lines: string[];
+  readonly worker?: RunningWorker;
+  readonly board?: Board;
+}
+
 interface Shared {
   readonly app: FastifyInstance;
   readonly registry: Registry;
@@ -106,11 +153,13 @@ interface Shared {
  * Starts each role on the shared server, the board first (it refuses unsafe settings
  * before anything else opens), then listens. Returns the server's URL and one line per role.
  */
-async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>, shared: Shared): Promise<{ base: string; lines: string[] }> {
+async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>, shared: Shared): Promise<Started> {
   const { app, registry, readiness, closers } = shared;
   const lines: Array<(base: string) => string> = [];
+  let board: Board | undefined;
+  let worker: RunningWorker | undefined;
   if (roles.has('board')) {
-    const board = await registerBoard(app, {
+    board = await registerBoard(app, {
       redisUrl: config.redis.url,
       prefix: config.redis.prefix,
       endpoints: config.endpoints,
@@ -120,9 +169,9 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
       host: config.http.host,
       logger,
     });
-    closers.push(() => board.close());
+    closers.push(() => board!.close());
     const auth = config.board.username === '' ? 'no login: loopback only' : `login as ${config.board.username}`;
-    lines.push((base) => `board: ${base}${board.basePath} (${auth}${config.board.readOnly ? ', read-only' : ''})`);
+    lines.push((base) => `board: ${base}${board!.basePath} (${auth}${config.board.readOnly ? ', read-only' : ''})`);
   }
   if (roles.has('ingest')) {
     checkIngestExposure(config);
@@ -133,10 +182,11 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
     lines.push((base) => `ingest: POST events to ${base}/events (${auth})`);
   }
   if (roles.has('worker')) {
-    const worker = await startWorker({ config, logger, lockDurationMs: config.worker.lockDurationMs, metrics: registry });
-    readiness.push({ name: 'worker', check: async () => worker.running() });
-    closers.unshift(() => worker.close());
-    const names = worker.endpoints.length === 0 ? 'no endpoints (add some to the config)' : worker.endpoints.join(', ');
+    const running = await startWorker({ config, logger, lockDurationMs: config.worker.lockDurationMs, metrics: registry });
+    worker = running;
+    readiness.push({ name: 'worker', check: async () => running.running() });
+    closers.unshift(() => running.close());
+    const names = running.endpoints.length === 0 ? 'no endpoints (add some to the config)' : worker.endpoints.join(', ');
     lines.push(() => `worker: delivering to ${names} from ${redactUrl(config.redis.url)} (prefix "${config.redis.prefix}")`);
   }
   lines.push((base) => `health: ${base}/healthz, ${base}/readyz, ${base}/metrics, ${base}/debug/vars`);
@@ -144,5 +194,5 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   const base = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
-  return { base, lines: lines.map((line) => line(base)) };
+  return { base, lines: lines.map((line) => line(base)), ...(worker === undefined ? {} : { worker }), ...(board === undefined ? {} : { board }) };
 }

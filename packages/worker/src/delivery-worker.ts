@@ -184,9 +184,16 @@ export class DeliveryWorker {
     this.#worker.on('error', (error) => this.#log.warn({ err: error }, 'delivery worker error'));
   }
 
-  /** Sets the fleet-wide limit of an ordered endpoint, then starts consuming. */
+  /**
+   * Sets the fleet-wide limit of an ordered endpoint (or lifts the one an endpoint kept
+   * from when it was ordered), then starts consuming.
+   */
   async start(): Promise<void> {
     if (this.#endpoint.ordered) await this.#queue.setGlobalConcurrency(1);
+    else if ((await this.#queue.getGlobalConcurrency()) === 1) {
+      await this.#queue.removeGlobalConcurrency();
+      this.#log.info('endpoint is no longer ordered: lifted its fleet-wide limit of one delivery at a time');
+    }
     void this.#worker.run().catch((error: unknown) => this.#log.error({ err: error }, 'delivery worker stopped'));
   }
 

@@ -30,7 +30,7 @@ export type { EndpointCounters, EndpointStatsOptions } from './endpoint-stats.js
 export { FanOut } from './fan-out.js';
 export type { FanOutOptions } from './fan-out.js';
 export { startWorker } from './worker.js';
-export type { RunningWorker, WorkerOptions } from './worker.js';
+export type { RunningWorker, WorkerOptions, WorkerReload } from './worker.js';
 export { readFleetStatus } from './fleet-status.js';
 export type { EndpointStatus } from './fleet-status.js';
 export { replayFailed } from './replay.js';

@@ -104,16 +104,25 @@ export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioriti
  * Queue handles are made at the first scrape (closing a BullMQ queue whose shared
  * connection never connected raises an unhandled error). Returns a function that closes them.
  */
-export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, prefix: string, endpoints: readonly string[]): () => Promise<void> {
-  const names = [INGRESS_QUEUE, ...endpoints.map(endpointQueueName)];
-  let queues: Queue[] = [];
-  const open = () => {
-    if (queues.length === 0) {
-      queues = names.map((name) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true }));
-      for (const queue of queues) queue.on('error', () => {});
+export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, prefix: string, endpoints: readonly string[] | (() => readonly string[])): () => Promise<void> {
+  // A function of endpoints follows a live reload; handles are kept per queue name.
+  const current = typeof endpoints === 'function' ? endpoints : () => endpoints;
+  const handles = new Map<string, Queue>();
+  const queueOf = (name: string) => {
+    let queue = handles.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name, { connection: redis, prefix, skipVersionCheck: true });
+      queue.on('error', () => {});
+      handles.set(name, queue);
     }
-    return queues;
+    return queue;
   };
+  let names: string[] = [];
+  const open = () => {
+    names = [INGRESS_QUEUE, ...current().map(endpointQueueName)];
+    return names.map(queueOf);
+  };
+  const endpointQueues = () => current().map((endpoint) => ({ endpoint, queue: queueOf(endpointQueueName(endpoint)) }));
   new Gauge({
     name: 'herald_queue_jobs',
     help: 'Jobs in each Herald queue by state, fleet-wide.',
@@ -127,7 +136,6 @@ export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, p
       });
     },
   });
-  const endpointQueues = () => open().slice(1).map((queue, index) => ({ endpoint: endpoints[index]!, queue }));
   new Gauge({
     name: 'herald_endpoint_paused',
     help: 'Whether the endpoint is paused fleet-wide (herald pause, the board, or a 410 Gone answer): 1 or 0.',
@@ -153,6 +161,6 @@ export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, p
     },
   });
   return async () => {
-    await Promise.all(queues.map((queue) => queue.close()));
+    await Promise.all([...handles.values()].map((queue) => queue.close()));
   };
 }

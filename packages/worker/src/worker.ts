@@ -1,4 +1,4 @@
-import type { HeraldConfig } from '@herald/config';
+import type { EndpointConfig, HeraldConfig } from '@herald/config';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -25,12 +25,25 @@ export interface WorkerOptions {
   metrics?: Registry;
 }
 
+/** What a reload changed: endpoint names added, removed, and changed in any key. */
+export interface WorkerReload {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+}
+
 /** A running worker: fan-out plus one delivery worker per enabled endpoint. */
 export interface RunningWorker {
   /** Names of the endpoints delivered to. */
   readonly endpoints: readonly string[];
   /** Whether every BullMQ worker is consuming (for /readyz). */
   running(): boolean;
+  /**
+   * Takes a new config's endpoints: starts the added ones, stops the removed ones after
+   * their deliveries in flight, restarts the changed ones the same way, and publishes the
+   * new routes. Redis, the prefix and the worker settings stay those it started with.
+   */
+  reload(config: HeraldConfig): Promise<WorkerReload>;
   /**
    * Stops consuming, waits for the deliveries in flight (each bounded by its endpoint's
    * `timeout`), then closes connections. A process killed before that loses nothing:
@@ -60,8 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       metrics?.onExpired(...args);
     },
   };
-  const endpoints = config.endpoints.filter((endpoint) => !endpoint.disabled);
-  const deliveries = endpoints.map((endpoint) => {
+  const deliveryOf = (endpoint: EndpointConfig): DeliveryWorker => {
     const log = logger.child({ component: 'delivery', endpoint: endpoint.name });
     if (endpoint.tls.insecureSkipVerify) log.warn('tls.insecureSkipVerify is set: the server certificate is not checked');
     // The sink's socket pool must match the worker's concurrency, or requests queue for a socket.
@@ -80,21 +92,70 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       ...(metrics === undefined ? {} : { splitListener: metrics, latencyListener: metrics, pauseListener: metrics }),
       logger: log,
     });
-  });
-  await Promise.all(deliveries.map((delivery) => delivery.start()));
-  const fanOut = new FanOut(endpoints, { ...shared, concurrency: config.worker.concurrency, logger: logger.child({ component: 'fan-out' }) });
+  };
+  const fanOutOf = (endpoints: readonly EndpointConfig[]) =>
+    new FanOut(endpoints, { ...shared, concurrency: config.worker.concurrency, logger: logger.child({ component: 'fan-out' }) });
+  const publisherOf = (endpoints: readonly EndpointConfig[]) =>
+    new RoutesPublisher(statsRedis, endpoints, { prefix: config.redis.prefix, logger: logger.child({ component: 'routes' }) });
+
+  let endpoints = config.endpoints.filter((endpoint) => !endpoint.disabled);
+  const deliveries = new Map<string, { readonly fingerprint: string; readonly worker: DeliveryWorker }>(
+    endpoints.map((endpoint) => [endpoint.name, { fingerprint: JSON.stringify(endpoint), worker: deliveryOf(endpoint) }]),
+  );
+  await Promise.all([...deliveries.values()].map(({ worker }) => worker.start()));
+  let fanOut = fanOutOf(endpoints);
   await fanOut.start();
-  const routes = new RoutesPublisher(statsRedis, endpoints, { prefix: config.redis.prefix, logger: logger.child({ component: 'routes' }) });
+  let routes = publisherOf(endpoints);
   await routes.start();
   await adviseOnRedis(statsRedis, logger.child({ component: 'redis' }));
   let closing: Promise<void> | undefined;
+  // One reload at a time; close() waits for the one under way.
+  let reloading: Promise<unknown> = Promise.resolve();
+
+  const reload = async (next: HeraldConfig): Promise<WorkerReload> => {
+    const wanted = next.endpoints.filter((endpoint) => !endpoint.disabled);
+    const names = new Set(wanted.map((endpoint) => endpoint.name));
+    const removed = [...deliveries.keys()].filter((name) => !names.has(name));
+    const changed = wanted.filter((endpoint) => deliveries.has(endpoint.name) && deliveries.get(endpoint.name)!.fingerprint !== JSON.stringify(endpoint));
+    const added = wanted.filter((endpoint) => !deliveries.has(endpoint.name));
+    // Stop what goes away or changes first (after its deliveries in flight), then start
+    // the new: a changed endpoint never has two workers of this process at once.
+    const stopping = [...removed, ...changed.map((endpoint) => endpoint.name)].map((name) => {
+      const { worker } = deliveries.get(name)!;
+      deliveries.delete(name);
+      return worker.close();
+    });
+    await Promise.all(stopping);
+    for (const endpoint of [...changed, ...added]) deliveries.set(endpoint.name, { fingerprint: JSON.stringify(endpoint), worker: deliveryOf(endpoint) });
+    await Promise.all([...changed, ...added].map((endpoint) => deliveries.get(endpoint.name)!.worker.start()));
+    if (removed.length + changed.length + added.length > 0) {
+      const [oldFanOut, oldRoutes] = [fanOut, routes];
+      endpoints = wanted;
+      fanOut = fanOutOf(endpoints);
+      await fanOut.start();
+      routes = publisherOf(endpoints);
+      await routes.start();
+      oldRoutes.close();
+      await oldFanOut.close();
+    }
+    return { added: added.map((endpoint) => endpoint.name), removed, changed: changed.map((endpoint) => endpoint.name) };
+  };
+
   return {
-    endpoints: endpoints.map((endpoint) => endpoint.name),
-    running: () => fanOut.running() && deliveries.every((delivery) => delivery.running()),
+    get endpoints() {
+      return endpoints.map((endpoint) => endpoint.name);
+    },
+    running: () => fanOut.running() && [...deliveries.values()].every(({ worker }) => worker.running()),
+    reload: (next) => {
+      const result = reloading.then(() => reload(next));
+      reloading = result.catch(() => {});
+      return result;
+    },
     close: () =>
       (closing ??= (async () => {
+        await reloading;
         routes.close();
-        await Promise.all([fanOut.close(), ...deliveries.map((delivery) => delivery.close())]);
+        await Promise.all([fanOut.close(), ...[...deliveries.values()].map(({ worker }) => worker.close())]);
         await stats.close();
         await statsRedis.quit().catch(() => statsRedis.disconnect());
       })()),

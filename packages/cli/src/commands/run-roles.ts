@@ -5,13 +5,15 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 import { startRoles, type Role } from '../roles.js';
 import { untilSignal } from '../signals.js';
+import { listenForReload } from '../live-reload.js';
 
 /** Extra margin, in ms, past the slowest endpoint timeout before a stuck shutdown is cut short. */
 const SHUTDOWN_MARGIN_MS = 10_000;
 
 /**
- * Runs roles until SIGTERM or SIGINT: prints one line per role to stderr, then on a
- * signal stops taking work, finishes what is in flight and exits 0. Deliveries still
+ * Runs roles until SIGTERM or SIGINT: prints one line per role to stderr, reloads the
+ * config on SIGHUP or `herald reload`, then on a signal stops taking work, finishes what
+ * is in flight and exits 0. Deliveries still
  * running past the bound are abandoned; other workers retry them.
  */
 export async function runRoles(config: HeraldConfig, logger: Logger, roles: ReadonlySet<Role>, io: CommandIo, extraLines: string[] = []): Promise<number> {
@@ -31,7 +33,9 @@ export async function runRoles(config: HeraldConfig, logger: Logger, roles: Read
   }
   for (const line of [...running.lines, ...extraLines]) io.stderr.write(`${line}\n`);
   logger.info({ roles: [...roles], url: running.url }, 'herald started');
+  const stopListening = listenForReload(config, running, logger);
   const signal = await untilSignal(['SIGTERM', 'SIGINT']);
+  await stopListening();
   const boundMs = Math.max(0, ...config.endpoints.map((endpoint) => endpoint.timeoutMs)) + SHUTDOWN_MARGIN_MS;
   logger.info({ signal, boundMs }, 'stopping after work in flight');
   const cutShort = setTimeout(() => {
