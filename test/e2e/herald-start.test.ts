@@ -153,4 +153,20 @@ describe('herald start', () => {
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('<html');
   });
+
+  it("carries the registry's W3C traceparent to the delivery, and ignores a malformed one", async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const post = (id: string, header: string) =>
+      fetch(`${base}/events`, {
+        method: 'POST',
+        headers: { 'content-type': V1, authorization: 'Bearer e2e-token', traceparent: header },
+        body: JSON.stringify({ events: [{ id, timestamp: new Date().toISOString(), action: 'push', target: { repository: 'team/app', tag: id } }] }),
+      });
+    expect((await post('traced-1', traceparent)).status).toBe(202);
+    expect((await post('traced-2', '00-not-a-trace-01')).status).toBe(202);
+    await all.until(() => ['traced-1', 'traced-2'].every((id) => all.delivered.includes(id)));
+    const header = (id: string) => all.deliveries.find((d) => d.eventIds.includes(id))!.headers['traceparent'];
+    // No OpenTelemetry SDK in this process: the context goes on unchanged.
+    expect([header('traced-1'), header('traced-2')]).toStrictEqual([traceparent, undefined]);
+  });
 });

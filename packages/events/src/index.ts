@@ -28,3 +28,4 @@ export type { Sink } from './sink.js';
 export { acceptsEvent, FilterSink } from './filter-sink.js';
 export type { EventFilter } from './filter-sink.js';
 export { RecordingSink } from './recording-sink.js';
+export { carriedTraceparent, currentTraceparent, formatTraceparent, parseTraceparent, withTraceparent } from './trace-context.js';

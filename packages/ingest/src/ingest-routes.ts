@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  formatTraceparent,
+  parseTraceparent,
+  withTraceparent,
   EnvelopeValidationError,
   EVENTS_MEDIA_TYPE_V1,
   EVENTS_MEDIA_TYPE_V2,
@@ -123,7 +126,9 @@ export async function registerIngest(app: FastifyInstance, options: IngestOption
         return fail(reply, 400, { error: 'invalid_envelope', message: error.message, problems: error.problems });
       }
       try {
-        await options.sink.write(...events);
+        // The registry's W3C trace context, when it sent a valid one, goes on to every delivery.
+        const traceparent = formatTraceparent(parseTraceparent(request.headers.traceparent));
+        await withTraceparent(traceparent, () => options.sink.write(...events));
       } catch (error) {
         if (error instanceof ProducerUnavailableError || error instanceof SinkClosedError) {
           request.log.warn({ err: error, status: 503 }, 'envelope not accepted: redis unavailable');

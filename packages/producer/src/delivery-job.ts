@@ -29,11 +29,17 @@ export interface DeliveryJobData {
    * timestamp: fanned out from the ingress queue, or replayed. `maxage` counts from here.
    */
   readonly acceptedAt?: number;
+  /** W3C `traceparent` of whoever handed Herald the events, when there was one: each delivery POST carries it on. */
+  readonly tp?: string;
 }
 
-/** The data of a new delivery job of these events; `acceptedAt` only when it is not now. */
-export function deliveryJobData(encodedEvents: string, acceptedAt?: number): DeliveryJobData {
-  return acceptedAt === undefined ? { z: encodedEvents } : { z: encodedEvents, acceptedAt };
+/** The data of a new delivery job of these events; `acceptedAt` only when it is not now, `tp` only when traced. */
+export function deliveryJobData(encodedEvents: string, acceptedAt?: number, traceparent?: string): DeliveryJobData {
+  return {
+    z: encodedEvents,
+    ...(acceptedAt === undefined ? {} : { acceptedAt }),
+    ...(traceparent === undefined ? {} : { tp: traceparent }),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
+import { currentTraceparent, parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
 import { ProducerUnavailableError } from './errors.js';
@@ -21,6 +21,8 @@ export interface QueueSinkOptions {
 interface Pending {
   readonly id: string;
   readonly events: Event[];
+  /** The writer's trace context (withTraceparent, or an OpenTelemetry span), if any. */
+  readonly traceparent?: string;
   /** When the write gives up, in ms since the epoch. */
   readonly deadline: number;
 }
@@ -65,7 +67,9 @@ export class QueueSink implements Sink {
   async write(...events: Event[]): Promise<void> {
     if (this.#closing !== undefined) throw new SinkClosedError('producer');
     parseEvents(events);
-    const pending: Pending = { id: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs };
+    // Taken now: the coalesced round trip runs in whichever writer's context flushes it.
+    const traceparent = currentTraceparent();
+    const pending: Pending = { id: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs, ...(traceparent === undefined ? {} : { traceparent }) };
     const write = this.#coalescer.submit(pending, {
       ms: this.#timeoutMs,
       error: () => this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError}); writing the same events again is safe`),

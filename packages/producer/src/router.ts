@@ -23,6 +23,8 @@ function corked<T>(client: Redis | Cluster, send: () => T): T {
 export interface RoutedEnvelope {
   readonly id: string;
   readonly events: readonly Event[];
+  /** W3C `traceparent` of the write, carried to each delivery. */
+  readonly traceparent?: string;
 }
 
 /** The routes as last read: their version and compiled filters, or none published yet. */
@@ -96,9 +98,9 @@ export class Router {
 
   #addDeliveries(client: RedisClient, envelopes: readonly RoutedEnvelope[], routes: readonly CompiledRoute[]): Promise<string>[] {
     const adds: Promise<string>[] = [];
-    for (const { id, events } of envelopes) {
+    for (const { id, events, traceparent } of envelopes) {
       for (const { target, encoded } of deliveriesOf(events, routes)) {
-        adds.push(new Job(this.#queue(endpointQueueName(target.name)), DELIVERY_JOB, deliveryJobData(encoded), deliveryJobOptions(id), id).addJob(client));
+        adds.push(new Job(this.#queue(endpointQueueName(target.name)), DELIVERY_JOB, deliveryJobData(encoded, undefined, traceparent), deliveryJobOptions(id), id).addJob(client));
       }
     }
     return adds;
@@ -106,7 +108,9 @@ export class Router {
 
   #addToIngress(client: RedisClient, envelopes: readonly RoutedEnvelope[]): Promise<string>[] {
     const ingress = this.#queue(INGRESS_QUEUE);
-    return envelopes.map(({ id, events }) => new Job(ingress, ENVELOPE_JOB, { events }, ingressJobOptions(id), id).addJob(client));
+    return envelopes.map(({ id, events, traceparent }) =>
+      new Job(ingress, ENVELOPE_JOB, traceparent === undefined ? { events } : { events, tp: traceparent }, ingressJobOptions(id), id).addJob(client),
+    );
   }
 
   /** The shared connection once BullMQ has loaded its scripts onto it. */

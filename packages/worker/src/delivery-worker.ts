@@ -1,6 +1,7 @@
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { formatDuration, type EndpointConfig } from '@herald/config';
-import type { Event, Sink } from '@herald/events';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { formatTraceparent, parseTraceparent, withTraceparent, type Event, type Sink } from '@herald/events';
 import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, keepDeliveredJobs, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
@@ -279,6 +280,35 @@ export class DeliveryWorker {
    * replay sink (their requests carry `Herald-Replay: true`); an ordered batch is never mixed.
    */
   async #send(batch: BatchItem<DeliveryJob>[], ordered: boolean): Promise<BatchOutcome<DeliveryJob>> {
+    // One span per attempt, child of the first traced delivery's context and linked to the
+    // others'; its context goes out as the request's traceparent. Without an OpenTelemetry
+    // SDK the span records nothing and the delivery's own traceparent goes out unchanged.
+    const traced = batch.map((entry) => parseTraceparent(entry.item.data.tp)).filter((context) => context !== undefined);
+    const parent = traced[0] === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, traced[0]);
+    // Asked for at each attempt, so that an SDK registered (or replaced) later is used.
+    const span = trace.getTracer('herald').startSpan(
+      'herald.deliver',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'herald.endpoint': this.#endpoint.name, 'herald.deliveries': batch.length, 'herald.events': batch.reduce((sum, entry) => sum + entry.events.length, 0) },
+        links: traced.slice(1).map((context) => ({ context })),
+      },
+      parent,
+    );
+    try {
+      const outcome = await withTraceparent(formatTraceparent(span.spanContext()), () => this.#sendThrough(batch, ordered));
+      span.setAttributes({ 'herald.delivered': outcome.delivered.length, 'herald.failed': outcome.failed.length });
+      if (outcome.failed.length > 0) span.setStatus({ code: SpanStatusCode.ERROR, message: String((outcome.failed[0]!.error as Error)?.message ?? outcome.failed[0]!.error) });
+      return outcome;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #sendThrough(batch: BatchItem<DeliveryJob>[], ordered: boolean): Promise<BatchOutcome<DeliveryJob>> {
     const options = { maxBytes: this.#endpoint.maxBatchBytes, ordered, onSplit: (count: number) => this.#onSplit(count) };
     const replayed = batch.filter((entry) => isReplay(entry.item));
     if (replayed.length === 0) return sendBatch(this.#sink, batch, options);

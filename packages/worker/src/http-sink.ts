@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, type EndpointConfig } from '@herald/config';
-import { envelopeOf, SinkClosedError, type Event, type Sink } from '@herald/events';
+import { carriedTraceparent, envelopeOf, SinkClosedError, type Event, type Sink } from '@herald/events';
 import got, { type Headers, type HttpsOptions, type Request as GotRequest, type Response as GotResponse } from 'got';
 import type { Logger } from 'pino';
 import { noopDeliveryListener, type DeliveryListener } from './delivery-listener.js';
@@ -139,6 +139,9 @@ export class HttpSink implements Sink {
     const headers: Headers = { 'user-agent': this.#options.userAgent, ...this.#headers };
     headers['content-type'] = this.#endpoint.mediaType;
     headers[WEBHOOK_ID_HEADER] = webhookId;
+    // The trace context of the delivery attempt (DeliveryWorker), carried to the receiver.
+    const traceparent = carriedTraceparent();
+    if (traceparent !== undefined) headers['traceparent'] = traceparent;
     if (this.#endpoint.secrets.length > 0) {
       const timestamp = Math.floor(this.#options.now() / 1000);
       headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestamp);

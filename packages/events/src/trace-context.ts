@@ -1,0 +1,47 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
+
+/**
+ * W3C trace context (`traceparent`) carried with events, from whoever accepted them (the
+ * ingest request's header, or the producer's caller) to each delivery POST. Herald carries
+ * it whether or not an OpenTelemetry SDK is installed; with one, the caller's active span
+ * is the parent when no header was given, and each delivery attempt is a span.
+ */
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZEROS_TRACE = '0'.repeat(32);
+const ZEROS_SPAN = '0'.repeat(16);
+
+/** A `traceparent` header value as a span context; undefined when it is not a valid version-00 one. */
+export function parseTraceparent(value: unknown): SpanContext | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = TRACEPARENT.exec(value.trim().toLowerCase());
+  if (match === null || match[1] === ZEROS_TRACE || match[2] === ZEROS_SPAN) return undefined;
+  return { traceId: match[1]!, spanId: match[2]!, traceFlags: Number.parseInt(match[3]!, 16), isRemote: true };
+}
+
+/** A span context as a `traceparent` header value; undefined when it is not valid. */
+export function formatTraceparent(span: SpanContext | undefined): string | undefined {
+  if (span === undefined || !isSpanContextValid(span)) return undefined;
+  return `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+const current = new AsyncLocalStorage<string>();
+
+/** Runs `work` with `traceparent` as the trace context of the events written inside it. */
+export function withTraceparent<T>(traceparent: string | undefined, work: () => T): T {
+  return traceparent === undefined ? work() : current.run(traceparent, work);
+}
+
+/** The trace context set by withTraceparent around the code running now, if any (never an SDK's). */
+export function carriedTraceparent(): string | undefined {
+  return current.getStore();
+}
+
+/**
+ * The trace context of the code running now: one set by withTraceparent, else the active
+ * OpenTelemetry span's (only with an SDK installed), else none.
+ */
+export function currentTraceparent(): string | undefined {
+  return current.getStore() ?? formatTraceparent(trace.getSpanContext(context.active()));
+}
