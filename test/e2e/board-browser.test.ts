@@ -234,9 +234,9 @@ describe('the board in a browser', () => {
     const card = page.locator('[class*="card"]', { hasText: 'push team/app:v4-rc1' }).first();
     await card.getByText('given up after maxage 1000ms: endpoint "billing" answered 503').waitFor();
     await card.getByRole('tab', { name: 'Logs' }).click();
-    await card.getByText(/attempt \d+ failed: endpoint "billing" answered 503; next attempt in \d+ms/).first().waitFor();
-    await card.getByText(/failed: endpoint "billing" answered 503; given up: past maxage 1s, kept for herald replay/).waitFor();
-    await shot(page, 'board-failed.png');
+    await card.getByText(/attempt \d+ failed after \d+ms: endpoint "billing" answered 503; next attempt in \d+ms/).first().waitFor();
+    await card.getByText(/failed after \d+ms: endpoint "billing" answered 503; given up: past maxage 1s, kept for herald replay/).waitFor();
+    await card.screenshot({ path: join(screenshots, 'board-failed.png') });
     await page.close();
   });
 

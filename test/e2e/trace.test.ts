@@ -65,7 +65,7 @@ describe('herald trace', () => {
     expect(delivered).toMatchObject({ endpoint: 'ok', state: 'delivered', attempts: 1, log: [] });
     expect(retrying).toMatchObject({ endpoint: 'flaky', state: 'retrying', attempts: 1, lastError: expect.stringContaining('endpoint "flaky" answered 503') });
     expect(Date.parse(retrying!.nextAttemptAt!) - Date.now()).toBeGreaterThan(20_000);
-    expect(retrying!.log).toStrictEqual([expect.stringMatching(/ attempt 1 failed: endpoint "flaky" answered 503; next attempt in [\d.]+s$/)]);
+    expect(retrying!.log).toStrictEqual([expect.stringMatching(/ attempt 1 failed after \d+ms: endpoint "flaky" answered 503; next attempt in [\d.]+s$/)]);
     expect(pushes).toMatchObject({ endpoint: 'no-pulls', state: 'delivered' });
 
     const text = await herald(['trace', push.id]);

@@ -517,7 +517,9 @@ export class DeliveryWorker {
    * a log line, never the delivery.
    */
   #logAttempt(job: DeliveryJob, attempt: number, error: unknown, then: string): void {
-    const row = `${new Date().toISOString()} attempt ${attempt} failed: ${(error as Error)?.message ?? String(error)}; ${then}`;
+    const durationMs = (error as { durationMs?: unknown })?.durationMs;
+    const took = typeof durationMs === 'number' ? ` after ${durationMs}ms` : '';
+    const row = `${new Date().toISOString()} attempt ${attempt} failed${took}: ${(error as Error)?.message ?? String(error)}; ${then}`;
     Job.addJobLog(this.#queue, job.id!, row, ATTEMPT_LOG_LENGTH).catch((logError: unknown) =>
       this.#log.debug({ err: logError, jobId: job.id }, 'could not add to the attempt log'),
     );

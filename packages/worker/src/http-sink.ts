@@ -132,7 +132,8 @@ export class HttpSink implements Sink {
     const outcome = await this.#post(body, webhookId);
     const durationMs = performance.now() - started;
     this.#report(events, webhookId, outcome, durationMs);
-    if (outcome.error !== undefined) throw outcome.error;
+    // How long the attempt took, for the delivery's attempt log.
+    if (outcome.error !== undefined) throw Object.assign(outcome.error, { durationMs: Math.round(durationMs) });
   }
 
   #requestHeaders(body: string, webhookId: string): Headers {

@@ -75,8 +75,8 @@ describe('fan-out and delivery', () => {
       const [job] = await queue.getCompleted();
       const { logs } = await queue.getJobLogs(job!.id!);
       expect(logs).toHaveLength(2);
-      expect(logs[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z attempt 1 failed: endpoint "flaky" answered 500.*; next attempt in \d+ms$/);
-      expect(logs[1]).toMatch(/ attempt 2 failed: endpoint "flaky" answered 500.*; next attempt in \d+ms$/);
+      expect(logs[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z attempt 1 failed after \d+ms: endpoint "flaky" answered 500.*; next attempt in \d+ms$/);
+      expect(logs[1]).toMatch(/ attempt 2 failed after \d+ms: endpoint "flaky" answered 500.*; next attempt in \d+ms$/);
     } finally {
       await queue.close();
     }
@@ -129,8 +129,8 @@ describe('fan-out and delivery', () => {
       expect(givenUp[0]!['level']).toBe(50);
       const { logs, count } = await queue.getJobLogs(failed!.id!);
       expect(count).toBeGreaterThanOrEqual(2);
-      expect(logs.slice(0, -1).every((row) => / failed: endpoint "down" answered 503.*; next attempt in \d+ms$/.test(row))).toBe(true);
-      expect(logs.at(-1)).toMatch(/ attempt \d+ failed: endpoint "down" answered 503.*; given up: past maxage 1s, kept for herald replay$/);
+      expect(logs.slice(0, -1).every((row) => / failed after \d+ms: endpoint "down" answered 503.*; next attempt in \d+ms$/.test(row))).toBe(true);
+      expect(logs.at(-1)).toMatch(/ attempt \d+ failed after \d+ms: endpoint "down" answered 503.*; given up: past maxage 1s, kept for herald replay$/);
     } finally {
       await queue.close();
     }
