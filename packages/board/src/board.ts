@@ -10,6 +10,7 @@ import { BoardConnection } from './board-connection.js';
 import { checkBoardOptions, withDefaults, type BoardOptions } from './board-options.js';
 import { endpointLabel, INGRESS_LABEL, type QueueLabel } from './queue-labels.js';
 import { readableJobData, readableJobName } from './readable-job.js';
+import { sameOriginHook } from './same-origin.js';
 
 /** How long an API request, or close(), waits for Redis to be connected, in ms. */
 const REDIS_WAIT_MS = 2000;
@@ -100,6 +101,8 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
         if (settings.username !== '') {
           scope.addHook('onRequest', basicAuthHook({ username: settings.username, password: settings.password }));
         }
+        // A page of another site must not use the browser's cached login to change jobs.
+        scope.addHook('onRequest', sameOriginHook);
         // API requests wait a bounded time for Redis, then get 503: BullMQ alone would wait forever.
         scope.addHook('onRequest', async (request, reply) => {
           if (!request.routeOptions.url?.startsWith(`${basePath}/api/`) || (await connection.ready(REDIS_WAIT_MS))) return undefined;

@@ -160,6 +160,35 @@ describe('registerBoard', () => {
     expect(await queue.getJob(removed)).toBeUndefined();
   });
 
+  it('refuses a change asked by a page of another site, and changes nothing in Redis', async () => {
+    const failed = await h.failedJob('endpoint.audit');
+    const queue = h.queue('endpoint.audit');
+    const { app } = await h.start({ readOnly: false });
+    const url = `/board/api/queues/endpoint.audit/${failed}/retry`;
+    const host = { ...AUTH, host: 'herald.internal:8420' };
+    for (const headers of [
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'http://herald.internal:8421' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'same-origin', origin: 'https://evil.example' },
+    ]) {
+      const response = await app.inject({ method: 'PUT', url, headers: { ...host, ...headers } });
+      expect({ headers, status: response.statusCode, body: response.json() }).toStrictEqual({
+        headers,
+        status: 403,
+        body: { error: 'cross_site', message: expect.stringMatching(/^the board changes jobs only from its own pages \(/) },
+      });
+    }
+    expect(await queue.getJobState(failed)).toBe('failed');
+    // Reading stays open to any origin with the login, and its own pages (or a tool) may change jobs.
+    expect((await app.inject({ url: '/board/api/queues', headers: { ...host, 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(200);
+    const own = await app.inject({ method: 'PUT', url, headers: { ...host, 'sec-fetch-site': 'same-origin', origin: 'http://herald.internal:8420' } });
+    expect(own.statusCode).toBe(204);
+    expect(await queue.getJobState(failed)).toBe('waiting');
+  });
+
   it('never logs the password or the Authorization header, even at trace', async () => {
     const capture = new LogCapture();
     const logger = pino({ level: 'trace' }, capture);

@@ -18,6 +18,8 @@ interface SettingLeaf {
   readonly env: string;
   readonly example: unknown;
   readonly sensitive?: boolean;
+  /** The default in words, when it depends on another key. */
+  readonly defaultText?: string;
 }
 
 function isLeaf(value: object): value is SettingLeaf {
@@ -60,7 +62,7 @@ export function renderConfigReference(): string {
     '| key | env | default | example | meaning |',
     '|---|---|---|---|---|',
     ...settings().map(({ key, leaf }) =>
-      `| \`${key}\` | ${envOf(key, leaf)} | ${code(leaf.default)} | ${code(leaf.example)} | ${cell(leaf.doc)} |`,
+      `| \`${key}\` | ${envOf(key, leaf)} | ${leaf.defaultText ?? code(leaf.default)} | ${code(leaf.example)} | ${cell(leaf.doc)} |`,
     ),
     '',
     'Keys of each entry of `endpoints` (distribution\'s first, then Herald\'s):',

@@ -5,6 +5,7 @@ import { readEndpoints, type EndpointConfig } from './endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseDuration } from './duration.js';
 import { isRecord } from './field-readers.js';
+import { isLoopbackHost } from './loopback.js';
 import { schema, type LogLevel } from './schema.js';
 
 /** Where to read the configuration from. */
@@ -156,7 +157,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     redis: value.redis,
     http: value.http,
     ingest: value.ingest,
-    board: value.board,
+    // Unset, a board others can reach changes nothing (board.readOnly).
+    board: { ...value.board, readOnly: value.board.readOnly ?? !isLoopbackHost(value.http.host) },
     worker: {
       concurrency: value.worker.concurrency,
       lockDurationMs: value.worker.lockDurationMs,

@@ -49,6 +49,13 @@ convict.addFormats({
       parseDuration(value);
     },
   },
+  // A boolean whose default depends on another key: null until load-config resolves it.
+  'optional-boolean': {
+    validate(value: unknown) {
+      if (value !== null && typeof value !== 'boolean') throw new Error('must be true or false');
+    },
+    coerce: (value: string) => (value === 'true' ? true : value === 'false' ? false : value),
+  },
   'strict-boolean': {
     validate(value: unknown) {
       if (typeof value !== 'boolean') throw new Error('must be true or false');
@@ -142,11 +149,12 @@ export const schema = {
       example: 'change-me',
     },
     readOnly: {
-      doc: 'The board shows queues and jobs but cannot retry, remove, promote or pause anything.',
-      format: 'strict-boolean',
-      default: false,
+      doc: 'The board shows queues and jobs but cannot retry, remove, promote or pause anything. Unset, it is read-only whenever `http.host` is not loopback: set `false` to change jobs from a board others can reach.',
+      format: 'optional-boolean',
+      default: null as boolean | null,
+      defaultText: '`true` off loopback, `false` on it',
       env: 'HERALD_BOARD_READ_ONLY',
-      example: true,
+      example: false,
     },
   },
   worker: {

@@ -393,3 +393,14 @@ describe('worker.history', () => {
     expect(() => loadConfig({ env: { HERALD_WORKER_HISTORY: 'a day' } })).toThrow(/^worker\.history: must be a duration/m);
   });
 });
+
+describe('board.readOnly', () => {
+  it('defaults to read-only off loopback and to writable on it; an explicit value wins either way', () => {
+    const off = { HERALD_HTTP_HOST: '0.0.0.0' };
+    expect(loadConfig({ env: {} }).board.readOnly).toBe(false);
+    expect(loadConfig({ env: off }).board.readOnly).toBe(true);
+    expect(loadConfig({ env: { ...off, HERALD_BOARD_READ_ONLY: 'false' } }).board.readOnly).toBe(false);
+    expect(loadConfig({ env: { HERALD_BOARD_READ_ONLY: 'true' } }).board.readOnly).toBe(true);
+    expect(() => loadConfig({ env: { HERALD_BOARD_READ_ONLY: 'yes' } })).toThrow(/^board\.readOnly: must be true or false/m);
+  });
+});
