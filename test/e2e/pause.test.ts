@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type Producer } from '@herald/producer';
-import { HeraldProcess, runHerald } from '../helpers/herald-process.js';
+import { heraldEnv, HeraldProcess, runHerald } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -52,15 +52,12 @@ function event() {
 
 beforeAll(async () => {
   [hooks, gone] = await Promise.all([WebhookReceiver.start(), WebhookReceiver.start()]);
-  env = {
-    HERALD_REDIS_URL: REDIS_URL,
-    HERALD_REDIS_PREFIX: prefix,
-    HERALD_HTTP_PORT: '0',
+  env = heraldEnv(REDIS_URL, prefix, {
     HERALD_ENDPOINTS: JSON.stringify([
       { name: 'hooks', url: hooks.url, backoff: '200ms' },
       { name: 'gone', url: gone.url, backoff: '200ms' },
     ]),
-  };
+  });
   producer = createProducer({ redis: REDIS_URL, prefix });
   await startWorker();
   await startWorker();

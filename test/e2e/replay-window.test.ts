@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type Producer } from '@herald/producer';
-import { HeraldProcess, runHerald } from '../helpers/herald-process.js';
+import { heraldEnv, HeraldProcess, runHerald } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -28,12 +28,9 @@ let between: string;
 
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
-  env = {
-    HERALD_REDIS_URL: REDIS_URL,
-    HERALD_REDIS_PREFIX: prefix,
-    HERALD_HTTP_PORT: '0',
+  env = heraldEnv(REDIS_URL, prefix, {
     HERALD_ENDPOINTS: JSON.stringify([{ name: 'restored', url: receiver.url, concurrency: 1 }]),
-  };
+  });
   worker = new HeraldProcess(['worker'], env);
   await worker.waitFor('worker: delivering to restored');
   producer = createProducer({ redis: REDIS_URL, prefix });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer } from '@herald/producer';
-import { HeraldProcess, runHerald } from '../helpers/herald-process.js';
+import { heraldEnv, HeraldProcess, runHerald } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -14,16 +14,13 @@ const herald = (args: string[]) => runHerald(args, env);
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
   receiver.reply = () => ({ status: 500 });
-  env = {
-    HERALD_REDIS_URL: REDIS_URL,
-    HERALD_REDIS_PREFIX: prefix,
-    HERALD_HTTP_PORT: '0',
+  env = heraldEnv(REDIS_URL, prefix, {
     HERALD_LOG_LEVEL: 'warn',
     HERALD_ENDPOINTS: JSON.stringify([
       { name: 'flaky', url: receiver.url, backoff: '200ms', maxage: '1s' },
       { name: 'closed', url: 'http://127.0.0.1:9/hook', disabled: true },
     ]),
-  };
+  });
   worker = new HeraldProcess(['worker'], env);
   await worker.waitFor('worker: delivering to flaky');
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type Producer } from '@herald/producer';
-import { HeraldProcess, runHerald } from '../helpers/herald-process.js';
+import { heraldEnv, HeraldProcess, runHerald } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -21,16 +21,13 @@ const pull = { id: 'trace-pull-1', timestamp: '2026-12-02T10:00:01Z', action: 'p
 beforeAll(async () => {
   [ok, flaky] = await Promise.all([WebhookReceiver.start(), WebhookReceiver.start()]);
   flaky.reply = () => ({ status: 503 });
-  env = {
-    HERALD_REDIS_URL: REDIS_URL,
-    HERALD_REDIS_PREFIX: prefix,
-    HERALD_HTTP_PORT: '0',
+  env = heraldEnv(REDIS_URL, prefix, {
     HERALD_ENDPOINTS: JSON.stringify([
       { name: 'ok', url: ok.url },
       { name: 'flaky', url: flaky.url, backoff: '30s', threshold: 1 },
       { name: 'no-pulls', url: ok.url, ignore: { actions: ['pull'] } },
     ]),
-  };
+  });
   worker = new HeraldProcess(['worker'], env);
   await worker.waitFor('worker: delivering to ok, flaky, no-pulls');
   producer = createProducer({ redis: REDIS_URL, prefix });

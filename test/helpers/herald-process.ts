@@ -51,3 +51,11 @@ export function runHerald(args: string[], env: Record<string, string>): Promise<
     });
   });
 }
+
+/**
+ * The environment of a `herald` process in a test: the shared Redis under the test's own
+ * prefix, any free port for its HTTP server, and `extra` on top.
+ */
+export function heraldEnv(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { HERALD_REDIS_URL: redisUrl, HERALD_REDIS_PREFIX: prefix, HERALD_HTTP_PORT: '0', ...extra };
+}

@@ -124,7 +124,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
  * `ingest.token` before anything listens.
  */
 function checkIngestExposure(config: HeraldConfig): void {
-  if (config.ingest.token !== '' || config.ingest.allowAnonymous) return;
+  if (config.ingest.token !== '' || Object.keys(config.ingest.tokens).length > 0 || config.ingest.allowAnonymous) return;
   const exposed = credentialsRequiredOffLoopback(
     config.http.host,
     'ingest.token',
@@ -176,9 +176,10 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
   if (roles.has('ingest')) {
     checkIngestExposure(config);
     const producer = createProducer({ redis: config.redis.url, prefix: config.redis.prefix, logger });
-    await registerIngest(app, { sink: producer, token: config.ingest.token, maxBodyBytes: config.ingest.maxBodyBytes, listener: new IngestMetrics(registry) });
+    await registerIngest(app, { sink: producer, token: config.ingest.token, tokens: config.ingest.tokens, maxBodyBytes: config.ingest.maxBodyBytes, listener: new IngestMetrics(registry) });
     closers.push(() => producer.close());
-    const auth = config.ingest.token !== '' ? 'send Authorization: Bearer <ingest.token>' : isLoopbackHost(config.http.host) ? 'no token: loopback only' : 'no token: open to anyone who can reach it (ingest.allowAnonymous)';
+    const named = Object.keys(config.ingest.tokens);
+    const auth = named.length > 0 ? `send Authorization: Bearer <a token: ${[...(config.ingest.token === '' ? [] : ['ingest.token']), ...named].join(', ')}>` : config.ingest.token !== '' ? 'send Authorization: Bearer <ingest.token>' : isLoopbackHost(config.http.host) ? 'no token: loopback only' : 'no token: open to anyone who can reach it (ingest.allowAnonymous)';
     lines.push((base) => `ingest: POST events to ${base}/events (${auth})`);
   }
   if (roles.has('worker')) {

@@ -13,7 +13,11 @@ export function describeConfig(config: HeraldConfig): Record<string, unknown> {
   return {
     redis: { url: redactUrl(config.redis.url), prefix: config.redis.prefix },
     http: config.http,
-    ingest: { token: secret(config.ingest.token), allowAnonymous: config.ingest.allowAnonymous, maxBodyBytes: config.ingest.maxBodyBytes },
+    ingest: {
+      token: secret(config.ingest.token),
+      tokens: Object.fromEntries(Object.keys(config.ingest.tokens).map((name) => [name, REDACTED])),
+      allowAnonymous: config.ingest.allowAnonymous, maxBodyBytes: config.ingest.maxBodyBytes,
+    },
     board: { username: config.board.username, password: secret(config.board.password), readOnly: config.board.readOnly },
     worker: config.worker,
     log: config.log,

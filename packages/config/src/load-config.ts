@@ -20,7 +20,13 @@ export interface LoadConfigOptions {
 export interface HeraldConfig {
   readonly redis: { readonly url: string; readonly prefix: string };
   readonly http: { readonly host: string; readonly port: number };
-  readonly ingest: { readonly token: string; readonly allowAnonymous: boolean; readonly maxBodyBytes: number };
+  readonly ingest: {
+    readonly token: string;
+    /** More accepted tokens, by name (`ingest.tokens`). Secret. */
+    readonly tokens: Readonly<Record<string, string>>;
+    readonly allowAnonymous: boolean;
+    readonly maxBodyBytes: number;
+  };
   readonly board: { readonly username: string; readonly password: string; readonly readOnly: boolean };
   readonly worker: {
     readonly concurrency: number;

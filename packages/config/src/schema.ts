@@ -49,6 +49,23 @@ convict.addFormats({
       parseDuration(value);
     },
   },
+  // Named secrets: { name: token }; from the environment, a JSON object.
+  'token-map': {
+    validate(value: unknown) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('must be a map of names to tokens');
+      for (const [name, token] of Object.entries(value)) {
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error('names must be 1 to 64 letters, digits, ".", "_" or "-"');
+        if (typeof token !== 'string' || token === '') throw new Error(`token "${name}" must be a non-empty string`);
+      }
+    },
+    coerce: (value: string) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    },
+  },
   // A boolean whose default depends on another key: null until load-config resolves it.
   'optional-boolean': {
     validate(value: unknown) {
@@ -116,6 +133,14 @@ export const schema = {
       env: 'HERALD_INGEST_TOKEN',
       sensitive: true,
       example: 'Zx8f2k9Qm4',
+    },
+    tokens: {
+      doc: 'More bearer tokens ingest accepts besides `ingest.token`, by name: one per registry, or the old and the new while rotating (add the new, restart ingest, move the registries to it, remove the old, restart again). The name of the token a request used is kept with its deliveries (`herald trace` shows `ingest token NAME`). Secret. In the environment: a JSON object.',
+      format: 'token-map',
+      default: {} as Record<string, string>,
+      env: 'HERALD_INGEST_TOKENS',
+      sensitive: true,
+      example: '{"registry-eu":"Zx8f2k9Qm4","registry-us":"Lp3a7Vb2Qe"}',
     },
     allowAnonymous: {
       doc: 'Accept events without a token off loopback, on purpose: anyone who reaches the port can then send events. (`/metrics` and `/debug/vars` never ask for the token: keep the port private.)',

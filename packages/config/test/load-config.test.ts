@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     expect(config).toStrictEqual({
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'herald' },
       http: { host: '127.0.0.1', port: 8420 },
-      ingest: { token: '', allowAnonymous: false, maxBodyBytes: 1_048_576 },
+      ingest: { token: '', tokens: {}, allowAnonymous: false, maxBodyBytes: 1_048_576 },
       board: { username: '', password: '', readOnly: false },
       worker: { concurrency: 10, lockDurationMs: 30_000, historyMs: 10_800_000, historyLimit: 100_000 },
       log: { level: 'info' },

@@ -26,16 +26,36 @@ export function formatTraceparent(span: SpanContext | undefined): string | undef
   return `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-const current = new AsyncLocalStorage<string>();
+/** What a write carries besides its events: its trace context, and who handed it to Herald. */
+export interface WriteContext {
+  /** W3C `traceparent`. */
+  readonly traceparent?: string;
+  /** Who handed Herald the events, e.g. `ingest token registry-eu` (kept with each delivery; `herald trace` shows it). */
+  readonly source?: string;
+}
+
+const current = new AsyncLocalStorage<WriteContext>();
+
+/** Runs `work` with `context` as the context of the events written inside it (merged over an outer one). */
+export function withWriteContext<T>(context: WriteContext, work: () => T): T {
+  const outer = current.getStore();
+  const merged = { ...outer, ...Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)) };
+  return Object.keys(merged).length === 0 ? work() : current.run(merged, work);
+}
 
 /** Runs `work` with `traceparent` as the trace context of the events written inside it. */
 export function withTraceparent<T>(traceparent: string | undefined, work: () => T): T {
-  return traceparent === undefined ? work() : current.run(traceparent, work);
+  return withWriteContext(traceparent === undefined ? {} : { traceparent }, work);
 }
 
 /** The trace context set by withTraceparent around the code running now, if any (never an SDK's). */
 export function carriedTraceparent(): string | undefined {
-  return current.getStore();
+  return current.getStore()?.traceparent;
+}
+
+/** Who handed Herald the events being written now (withWriteContext), if said. */
+export function currentSource(): string | undefined {
+  return current.getStore()?.source;
 }
 
 /**
@@ -43,5 +63,5 @@ export function carriedTraceparent(): string | undefined {
  * OpenTelemetry span's (only with an SDK installed), else none.
  */
 export function currentTraceparent(): string | undefined {
-  return current.getStore() ?? formatTraceparent(trace.getSpanContext(context.active()));
+  return carriedTraceparent() ?? formatTraceparent(trace.getSpanContext(context.active()));
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   formatTraceparent,
   parseTraceparent,
-  withTraceparent,
+  withWriteContext,
   EnvelopeValidationError,
   EVENTS_MEDIA_TYPE_V1,
   EVENTS_MEDIA_TYPE_V2,
@@ -23,8 +23,14 @@ export interface IngestListener {
 export interface IngestOptions {
   /** Where accepted envelopes go: the producer, whose write resolves once Redis holds them. */
   sink: Sink;
-  /** Bearer token registries must send; empty accepts any request. Secret. @defaultValue '' */
+  /** Bearer token registries must send; empty accepts any request (unless `tokens` has some). Secret. @defaultValue '' */
   token?: string;
+  /**
+   * More bearer tokens, by name, each accepted as well as `token`: one per registry, or the
+   * old and the new while rotating. The name of the token a request used is kept with its
+   * deliveries as their source (`ingest token NAME`, shown by `herald trace`). Secret. @defaultValue {}
+   */
+  tokens?: Readonly<Record<string, string>>;
   /** Largest body accepted, in bytes; larger gets 413. @defaultValue 1048576 */
   maxBodyBytes?: number;
   /** Seconds a registry is told to wait after a 503 (`Retry-After`). @defaultValue 5 */
@@ -46,12 +52,24 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-/** Checks `Authorization: Bearer <token>` in constant time; returns what is wrong, or undefined. */
-function authProblem(header: string | undefined, expected: Buffer): string | undefined {
-  if (header === undefined) return 'missing Authorization: Bearer <token>';
+/** A token ingest accepts: its name (undefined for `token`) and its digest. */
+interface Accepted {
+  readonly name: string | undefined;
+  readonly digest: Buffer;
+}
+
+/**
+ * Checks `Authorization: Bearer <token>` against every accepted token in constant time
+ * (each compared, whichever matches); returns the token matched, or what is wrong.
+ */
+function authenticate(header: string | undefined, accepted: readonly Accepted[]): { token: Accepted } | { problem: string } {
+  if (header === undefined) return { problem: 'missing Authorization: Bearer <token>' };
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  if (match === null) return 'Authorization must be "Bearer <token>"';
-  return timingSafeEqual(digest(match[1]!), expected) ? undefined : 'wrong bearer token';
+  if (match === null) return { problem: 'Authorization must be "Bearer <token>"' };
+  const given = digest(match[1]!);
+  let found: Accepted | undefined;
+  for (const token of accepted) if (timingSafeEqual(given, token.digest) && found === undefined) found = token;
+  return found === undefined ? { problem: 'wrong bearer token' } : { token: found };
 }
 
 function fail(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
@@ -83,8 +101,10 @@ function errorAnswer(error: { code?: string; statusCode?: number; message: strin
  */
 export async function registerIngest(app: FastifyInstance, options: IngestOptions): Promise<void> {
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
-  const token = options.token ?? '';
-  const expected = digest(token);
+  const accepted: Accepted[] = [
+    ...(options.token ? [{ name: undefined, digest: digest(options.token) }] : []),
+    ...Object.entries(options.tokens ?? {}).map(([name, value]) => ({ name, digest: digest(value) })),
+  ];
   const retryAfter = String(options.retryAfterS ?? 5);
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -107,13 +127,16 @@ export async function registerIngest(app: FastifyInstance, options: IngestOption
         listener.onRequest(reply.statusCode, (request as FastifyRequest & { acceptedEvents?: number }).acceptedEvents ?? 0);
       });
     }
-    if (token !== '') {
+    if (accepted.length > 0) {
       scope.addHook('onRequest', async (request, reply) => {
-        const problem = authProblem(request.headers.authorization, expected);
-        if (problem === undefined) return;
+        const outcome = authenticate(request.headers.authorization, accepted);
+        if ('token' in outcome) {
+          if (outcome.token.name !== undefined) (request as FastifyRequest & { tokenName?: string }).tokenName = outcome.token.name;
+          return undefined;
+        }
         request.log.warn({ status: 401 }, 'envelope refused: bad or missing token');
         reply.header('WWW-Authenticate', 'Bearer realm="herald"');
-        return fail(reply, 401, { error: 'unauthorized', message: problem });
+        return fail(reply, 401, { error: 'unauthorized', message: outcome.problem });
       });
     }
     scope.post('/events', async (request, reply) => {
@@ -128,7 +151,10 @@ export async function registerIngest(app: FastifyInstance, options: IngestOption
       try {
         // The registry's W3C trace context, when it sent a valid one, goes on to every delivery.
         const traceparent = formatTraceparent(parseTraceparent(request.headers.traceparent));
-        await withTraceparent(traceparent, () => options.sink.write(...events));
+        // The named token the registry used, kept with the deliveries as their source.
+        const tokenName = (request as FastifyRequest & { tokenName?: string }).tokenName;
+        const source = tokenName === undefined ? undefined : `ingest token ${tokenName}`;
+        await withWriteContext({ ...(traceparent === undefined ? {} : { traceparent }), ...(source === undefined ? {} : { source }) }, () => options.sink.write(...events));
       } catch (error) {
         if (error instanceof ProducerUnavailableError || error instanceof SinkClosedError) {
           request.log.warn({ err: error, status: 503 }, 'envelope not accepted: redis unavailable');

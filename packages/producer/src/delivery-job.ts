@@ -31,14 +31,17 @@ export interface DeliveryJobData {
   readonly acceptedAt?: number;
   /** W3C `traceparent` of whoever handed Herald the events, when there was one: each delivery POST carries it on. */
   readonly tp?: string;
+  /** Who handed Herald the events, when said (e.g. `ingest token registry-eu`): `herald trace` shows it. */
+  readonly src?: string;
 }
 
 /** The data of a new delivery job of these events; `acceptedAt` only when it is not now, `tp` only when traced. */
-export function deliveryJobData(encodedEvents: string, acceptedAt?: number, traceparent?: string): DeliveryJobData {
+export function deliveryJobData(encodedEvents: string, acceptedAt?: number, traceparent?: string, source?: string): DeliveryJobData {
   return {
     z: encodedEvents,
     ...(acceptedAt === undefined ? {} : { acceptedAt }),
     ...(traceparent === undefined ? {} : { tp: traceparent }),
+    ...(source === undefined ? {} : { src: source }),
   };
 }
 

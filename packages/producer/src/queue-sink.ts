@@ -1,4 +1,4 @@
-import { currentTraceparent, parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
+import { currentSource, currentTraceparent, parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
 import { ProducerUnavailableError } from './errors.js';
@@ -23,6 +23,8 @@ interface Pending {
   readonly events: Event[];
   /** The writer's trace context (withTraceparent, or an OpenTelemetry span), if any. */
   readonly traceparent?: string;
+  /** Who handed Herald the events (withWriteContext), if said. */
+  readonly source?: string;
   /** When the write gives up, in ms since the epoch. */
   readonly deadline: number;
 }
@@ -69,7 +71,14 @@ export class QueueSink implements Sink {
     parseEvents(events);
     // Taken now: the coalesced round trip runs in whichever writer's context flushes it.
     const traceparent = currentTraceparent();
-    const pending: Pending = { id: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs, ...(traceparent === undefined ? {} : { traceparent }) };
+    const source = currentSource();
+    const pending: Pending = {
+      id: envelopeJobId(events),
+      events,
+      deadline: Date.now() + this.#timeoutMs,
+      ...(traceparent === undefined ? {} : { traceparent }),
+      ...(source === undefined ? {} : { source }),
+    };
     const write = this.#coalescer.submit(pending, {
       ms: this.#timeoutMs,
       error: () => this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError}); writing the same events again is safe`),

@@ -25,6 +25,8 @@ export interface RoutedEnvelope {
   readonly events: readonly Event[];
   /** W3C `traceparent` of the write, carried to each delivery. */
   readonly traceparent?: string;
+  /** Who handed Herald the events, kept with each delivery. */
+  readonly source?: string;
 }
 
 /** The routes as last read: their version and compiled filters, or none published yet. */
@@ -98,9 +100,10 @@ export class Router {
 
   #addDeliveries(client: RedisClient, envelopes: readonly RoutedEnvelope[], routes: readonly CompiledRoute[]): Promise<string>[] {
     const adds: Promise<string>[] = [];
-    for (const { id, events, traceparent } of envelopes) {
+    for (const { id, events, traceparent, source } of envelopes) {
       for (const { target, encoded } of deliveriesOf(events, routes)) {
-        adds.push(new Job(this.#queue(endpointQueueName(target.name)), DELIVERY_JOB, deliveryJobData(encoded, undefined, traceparent), deliveryJobOptions(id), id).addJob(client));
+        const data = deliveryJobData(encoded, undefined, traceparent, source);
+        adds.push(new Job(this.#queue(endpointQueueName(target.name)), DELIVERY_JOB, data, deliveryJobOptions(id), id).addJob(client));
       }
     }
     return adds;
@@ -108,9 +111,10 @@ export class Router {
 
   #addToIngress(client: RedisClient, envelopes: readonly RoutedEnvelope[]): Promise<string>[] {
     const ingress = this.#queue(INGRESS_QUEUE);
-    return envelopes.map(({ id, events, traceparent }) =>
-      new Job(ingress, ENVELOPE_JOB, traceparent === undefined ? { events } : { events, tp: traceparent }, ingressJobOptions(id), id).addJob(client),
-    );
+    return envelopes.map(({ id, events, traceparent, source }) => {
+      const data = { events, ...(traceparent === undefined ? {} : { tp: traceparent }), ...(source === undefined ? {} : { src: source }) };
+      return new Job(ingress, ENVELOPE_JOB, data, ingressJobOptions(id), id).addJob(client);
+    });
   }
 
   /** The shared connection once BullMQ has loaded its scripts onto it. */

@@ -111,7 +111,7 @@ export class FanOut {
     const events = job.data.events;
     const acceptedAt = (job.data as { acceptedAt?: number }).acceptedAt ?? job.timestamp;
     const adds = deliveriesOf(events, this.#targets).map(({ target, encoded }) =>
-      target.queue.add(DELIVERY_JOB, deliveryJobData(encoded, acceptedAt, (job.data as { tp?: string }).tp), { ...deliveryJobOptions(job.id!), jobId: job.id! }),
+      target.queue.add(DELIVERY_JOB, deliveryJobData(encoded, acceptedAt, (job.data as { tp?: string }).tp, (job.data as { src?: string }).src), { ...deliveryJobOptions(job.id!), jobId: job.id! }),
     );
     await Promise.all(adds);
     return adds.length;

@@ -64,6 +64,8 @@ export interface EventTrace {
   readonly event?: Event;
   /** When Herald accepted it, ISO. */
   readonly acceptedAt?: string;
+  /** Who handed it to Herald, when said (`ingest token NAME`). */
+  readonly acceptedBy?: string;
   /** Still on the ingress queue (accepted before any worker published routes, or by Herald 0.1). */
   readonly inIngress: boolean;
   readonly endpoints: readonly EndpointTrace[];
@@ -111,11 +113,13 @@ export async function traceEvent(redis: Redis | Cluster, prefix: string, endpoin
     const envelope = await Job.fromId<{ events: Event[] }>(ingress, deliveryId);
     let event: Event | undefined;
     let acceptedAt: number | undefined;
+    let acceptedBy: string | undefined;
     for (const job of jobs) {
       if (job === undefined || event !== undefined) continue;
       try {
         event = deliveryEvents(job.data).find((candidate) => candidate.id === ids[0]);
         acceptedAt = acceptedAtOf(job);
+        acceptedBy = job.data.src;
       } catch {
         // Undecodable by this release: the other queues may still say.
       }
@@ -123,6 +127,7 @@ export async function traceEvent(redis: Redis | Cluster, prefix: string, endpoin
     if (event === undefined && envelope !== undefined) {
       event = envelope.data.events.find((candidate) => candidate.id === ids[0]);
       acceptedAt = envelope.timestamp;
+      acceptedBy = (envelope.data as { src?: string }).src;
     }
     const traces = await Promise.all(
       endpoints.map(async (endpoint, index): Promise<EndpointTrace> => {
@@ -152,6 +157,7 @@ export async function traceEvent(redis: Redis | Cluster, prefix: string, endpoin
       deliveryId,
       ...(event === undefined ? {} : { event }),
       ...(iso(acceptedAt) === undefined ? {} : { acceptedAt: iso(acceptedAt)! }),
+      ...(acceptedBy === undefined ? {} : { acceptedBy }),
       inIngress: envelope !== undefined,
       endpoints: traces,
     };

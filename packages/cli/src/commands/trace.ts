@@ -46,7 +46,10 @@ export function formatTrace(trace: EventTrace, now = Date.now()): string {
     const source = [event.source?.addr, event.request?.host].filter(Boolean).join(', ');
     lines.push(`event ${trace.eventId}: ${event.action} ${event.target.repository ?? '?'}${reference}${source === '' ? '' : ` (from ${source})`}`);
   }
-  if (trace.acceptedAt !== undefined) lines.push(`accepted ${trace.acceptedAt} (${formatAge(now - Date.parse(trace.acceptedAt))} ago); delivery id ${trace.deliveryId}`);
+  if (trace.acceptedAt !== undefined) {
+    const by = trace.acceptedBy === undefined ? '' : ` by ${trace.acceptedBy}`;
+    lines.push(`accepted ${trace.acceptedAt} (${formatAge(now - Date.parse(trace.acceptedAt))} ago)${by}; delivery id ${trace.deliveryId}`);
+  }
   if (trace.inIngress) lines.push('still on the ingress queue: a worker fans it out to the endpoints (is one running?)');
   const width = Math.max(0, ...trace.endpoints.map((entry) => entry.endpoint.length));
   for (const entry of trace.endpoints) lines.push(`  ${entry.endpoint.padEnd(width)}  ${describe(entry, now)}`);
