@@ -11,6 +11,13 @@ const PAGE = new URL('../../../docs/configuration.md', import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'herald-reference-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A file holding `content` in the test's folder; its path. */
+function secretFile(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
 /** The example as the environment would carry it. */
 function asEnv(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -37,7 +44,9 @@ describe('the reference', () => {
 
   it('gives examples that the loader accepts, each through its env variable', () => {
     for (const { key, leaf } of settings()) {
-      const env: Record<string, string> = { [leaf.env]: asEnv(leaf.example) };
+      // A `…File` key names a file: the example's file is made, holding a secret.
+      const example = key.endsWith('File') ? secretFile(key, 'example-secret') : leaf.example;
+      const env: Record<string, string> = { [leaf.env]: asEnv(example) };
       // Off loopback, ingest and the board ask for credentials elsewhere; the example itself must pass.
       expect(() => loadConfig({ env }), key).not.toThrow();
     }
@@ -47,12 +56,14 @@ describe('the reference', () => {
     const entry: Record<string, unknown> = {};
     for (const { key, example } of ENDPOINT_REFERENCE) {
       const [head, tail] = key.split('.') as [string, string | undefined];
-      // TLS keys name files, which must exist.
+      // TLS keys and secret files name files, which must exist.
       let value = example;
       if (head === 'tls' && typeof example === 'string') {
         value = join(dir, tail!);
         writeFileSync(value as string, 'PEM');
       }
+      if (head === 'secretfile') value = secretFile(head, `whsec_${Buffer.alloc(32, 7).toString('base64')}\n`);
+      if (head === 'headerfiles') value = Object.fromEntries(Object.keys(example as object).map((name) => [name, secretFile(`${head}-${name}`, 'k3y\n')]));
       if (tail === undefined) entry[head] = value;
       else entry[head] = { ...(entry[head] as object | undefined), [tail]: value };
     }

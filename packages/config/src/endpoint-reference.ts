@@ -77,6 +77,18 @@ export const ENDPOINT_REFERENCE: readonly EndpointKeyDoc[] = [
     doc: 'Standard Webhooks signing secret `whsec_…`, or a list of them while rotating (one signature per secret). Secret.',
   },
   {
+    key: 'secretfile',
+    default: 'none',
+    example: '/run/secrets/audit-signing-secret',
+    doc: 'File holding a signing secret (a mounted Kubernetes or Docker secret), or a list of files; added to `secret`.',
+  },
+  {
+    key: 'headerfiles',
+    default: 'none',
+    example: { 'X-Api-Key': '/run/secrets/audit-api-key' },
+    doc: 'Header values read from files: a map of header name to file path, each file one value (`Authorization: /run/secrets/token` for a file holding `Bearer s3cr3t`). A header may not also be in `headers`.',
+  },
+  {
     key: 'ordered',
     default: '`false`',
     example: true,

@@ -14,6 +14,7 @@ import {
   typeOf,
   type Report,
 } from './field-readers.js';
+import { readSecretFile } from './secret-file.js';
 
 /**
  * One webhook endpoint, normalized. Written with distribution's keys, so the
@@ -90,6 +91,8 @@ export const ENDPOINT_KEYS = [
   'ignoredmediatypes',
   'ignore',
   'secret',
+  'secretfile',
+  'headerfiles',
   'ordered',
   'mediatype',
   'maxbackoff',
@@ -155,8 +158,45 @@ function readSecrets(value: unknown, key: string, report: Report): string[] {
     report(key, `must be a whsec_ secret or a list of them, not ${typeOf(value)}`);
     return [];
   }
-  return list.filter((secret, index) => {
+  return checkSecrets(list, typeof value === 'string', key, report);
+}
+
+/** The signing secrets of `secretfile`: a path or a list of paths, each file one `whsec_` secret. */
+function readSecretFiles(value: unknown, key: string, report: Report): string[] {
+  if (value === undefined) return [];
+  const paths = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(paths)) {
+    report(key, `must be a file path or a list of them, not ${typeOf(value)}`);
+    return [];
+  }
+  // Each file's content is checked under the key that named the file, never shown.
+  return paths.flatMap((path, index) => {
     const at = typeof value === 'string' ? key : `${key}[${index}]`;
+    const secret = readSecretFile(path, at, report);
+    return secret === undefined ? [] : checkSecrets([secret], true, at, report);
+  });
+}
+
+/** Header values read from files (`headerfiles`: header name -> path), each one value. */
+function readHeaderFiles(value: unknown, key: string, report: Report): Record<string, string[]> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) {
+    report(key, `must be a map of header names to file paths, not ${typeOf(value)}`);
+    return {};
+  }
+  const headers: Record<string, string[]> = {};
+  for (const [name, path] of Object.entries(value)) {
+    if (!HEADER_NAME.test(name)) report(`${key}.${name}`, 'is not a valid header name');
+    const secret = readSecretFile(path, `${key}.${name}`, report);
+    if (secret !== undefined) headers[name] = [secret];
+  }
+  return headers;
+}
+
+/** Keeps the well-formed `whsec_` secrets; each bad one is reported under `key` (`key[i]` in a list), never shown. */
+function checkSecrets(list: readonly unknown[], single: boolean, key: string, report: Report): string[] {
+  return list.filter((secret, index): secret is string => {
+    const at = single ? key : `${key}[${index}]`;
     const bytes = typeof secret === 'string' && /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret) ? Buffer.from(secret.slice(6), 'base64').length : 0;
     if (bytes < 24 || bytes > 64) report(at, 'must be "whsec_" followed by 24 to 64 bytes in base64');
     return bytes >= 24 && bytes <= 64;
@@ -181,6 +221,13 @@ function readMaxBackoff(value: unknown, key: string, backoffMs: number, report: 
   return maxBackoffMs;
 }
 
+/** `headers` and `headerfiles` together; a header in both is a problem, not a silent choice. */
+function mergeHeaders(inline: Record<string, string[]>, fromFiles: Record<string, string[]>, key: string, report: Report): Record<string, string[]> {
+  const lower = new Set(Object.keys(inline).map((name) => name.toLowerCase()));
+  for (const name of Object.keys(fromFiles)) if (lower.has(name.toLowerCase())) report(`${key}.${name}`, 'is also in headers: set it in one place');
+  return { ...inline, ...fromFiles };
+}
+
 function readEndpoint(raw: Record<string, unknown>, at: string, report: Report): EndpointConfig {
   reportUnknownKeys(raw, ENDPOINT_KEYS, at, report);
   const ignore = readIgnore(raw['ignore'], `${at}.ignore`, report);
@@ -192,14 +239,14 @@ function readEndpoint(raw: Record<string, unknown>, at: string, report: Report):
     name: readName(raw['name'], `${at}.name`, report),
     disabled: readBoolean(raw['disabled'], `${at}.disabled`, false, report),
     url: readHttpUrl(raw['url'], `${at}.url`, report),
-    headers: readHeaders(raw['headers'], `${at}.headers`, report),
+    headers: mergeHeaders(readHeaders(raw['headers'], `${at}.headers`, report), readHeaderFiles(raw['headerfiles'], `${at}.headerfiles`, report), `${at}.headerfiles`, report),
     timeoutMs: readDuration(raw['timeout'], `${at}.timeout`, defaults.timeoutMs, report),
     threshold: readCount(raw['threshold'], `${at}.threshold`, defaults.threshold, report, { zeroIsDefault: true }),
     backoffMs,
     maxBackoffMs: readMaxBackoff(raw['maxbackoff'], `${at}.maxbackoff`, backoffMs, report),
     maxAgeMs: readDuration(raw['maxage'], `${at}.maxage`, defaults.maxAgeMs, report, 0),
     ignore: { mediaTypes: [...new Set([...ignore.mediaTypes, ...legacy])], actions: [...new Set(ignore.actions)] },
-    secrets: readSecrets(raw['secret'], `${at}.secret`, report),
+    secrets: [...readSecrets(raw['secret'], `${at}.secret`, report), ...readSecretFiles(raw['secretfile'], `${at}.secretfile`, report)],
     ordered: readBoolean(raw['ordered'], `${at}.ordered`, false, report),
     mediaType: readMediaType(raw['mediatype'], `${at}.mediatype`, report),
     concurrency,

@@ -6,6 +6,8 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseDuration } from './duration.js';
 import { isRecord } from './field-readers.js';
 import { isLoopbackHost } from './loopback.js';
+import { readSecretFile } from './secret-file.js';
+import type { Report } from './field-readers.js';
 import { schema, type LogLevel } from './schema.js';
 
 /** Where to read the configuration from. */
@@ -106,6 +108,36 @@ function lockProblems(endpoints: readonly EndpointConfig[], lockDurationMs: numb
   );
 }
 
+/**
+ * The secrets that may come from files (`redis.passwordFile`, `ingest.tokenFile`,
+ * `board.passwordFile`) resolved into the values the rest of Herald reads. A key given
+ * both ways is a problem, not a silent choice.
+ */
+function readSecretFiles(
+  value: { redis: { url: string; passwordFile: string }; ingest: { token: string; tokenFile: string }; board: { password: string; passwordFile: string } },
+  problems: ConfigProblem[],
+): { redisUrl: string; ingestToken: string; boardPassword: string } {
+  const report: Report = (key, reason) => problems.push({ key, reason });
+  const fromFile = (direct: string, file: string, key: string, directKey: string): string => {
+    if (file === '') return direct;
+    if (direct !== '') report(key, `set either ${directKey} or ${key}, not both`);
+    return readSecretFile(file, key, report) ?? direct;
+  };
+  let redisUrl = value.redis.url;
+  const redisPassword = value.redis.passwordFile === '' ? undefined : readSecretFile(value.redis.passwordFile, 'redis.passwordFile', report);
+  // A redis.url that is not a URL was reported by convict already.
+  if (redisPassword !== undefined && URL.canParse(redisUrl)) {
+    const url = new URL(redisUrl);
+    url.password = encodeURIComponent(redisPassword);
+    redisUrl = url.toString();
+  }
+  return {
+    redisUrl,
+    ingestToken: fromFile(value.ingest.token, value.ingest.tokenFile, 'ingest.tokenFile', 'ingest.token'),
+    boardPassword: fromFile(value.board.password, value.board.passwordFile, 'board.passwordFile', 'board.password'),
+  };
+}
+
 /** Drops repeated problems, and "unknown key" under a key already reported as not a map. */
 function distinct(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const notMaps = new Set(problems.filter((p) => p.reason === 'must be a map of settings').map((p) => p.key));
@@ -156,15 +188,20 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   const { endpoints, problems: endpointProblems } = readEndpoints(rawEndpoints, endpointsKey);
   problems.push(...endpointProblems);
   problems.push(...lockProblems(endpoints, config.get('worker.lockDurationMs') as number, endpointsKey));
+  const value = config.getProperties();
+  const secrets = readSecretFiles(value, problems);
   if (problems.length > 0) throw new ConfigError(distinct(problems));
 
-  const value = config.getProperties();
   return {
-    redis: value.redis,
+    redis: { url: secrets.redisUrl, prefix: value.redis.prefix },
     http: value.http,
-    ingest: value.ingest,
+    ingest: { token: secrets.ingestToken, tokens: value.ingest.tokens, allowAnonymous: value.ingest.allowAnonymous, maxBodyBytes: value.ingest.maxBodyBytes },
     // Unset, a board others can reach changes nothing (board.readOnly).
-    board: { ...value.board, readOnly: value.board.readOnly ?? !isLoopbackHost(value.http.host) },
+    board: {
+      username: value.board.username,
+      password: secrets.boardPassword,
+      readOnly: value.board.readOnly ?? !isLoopbackHost(value.http.host),
+    },
     worker: {
       concurrency: value.worker.concurrency,
       lockDurationMs: value.worker.lockDurationMs,

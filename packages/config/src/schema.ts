@@ -101,6 +101,13 @@ export const schema = {
       sensitive: true,
       example: 'redis://:s3cr3t@redis.internal:6379/0',
     },
+    passwordFile: {
+      doc: 'File holding the Redis password (a mounted Kubernetes or Docker secret); it replaces any password in `redis.url`. One trailing newline is dropped.',
+      format: 'plain-string',
+      default: '',
+      env: 'HERALD_REDIS_PASSWORD_FILE',
+      example: '/run/secrets/redis-password',
+    },
     prefix: {
       doc: 'Prefix of every Redis key Herald writes; processes with the same prefix share queues. 1 to 64 letters, digits, `.`, `_`, `-` or braces.',
       format: 'redis-prefix',
@@ -133,6 +140,13 @@ export const schema = {
       env: 'HERALD_INGEST_TOKEN',
       sensitive: true,
       example: 'Zx8f2k9Qm4',
+    },
+    tokenFile: {
+      doc: 'File holding `ingest.token` instead (a mounted secret); set one or the other. One trailing newline is dropped.',
+      format: 'plain-string',
+      default: '',
+      env: 'HERALD_INGEST_TOKEN_FILE',
+      example: '/run/secrets/herald-ingest-token',
     },
     tokens: {
       doc: 'More bearer tokens ingest accepts besides `ingest.token`, by name: one per registry, or the old and the new while rotating (add the new, restart ingest, move the registries to it, remove the old, restart again). The name of the token a request used is kept with its deliveries (`herald trace` shows `ingest token NAME`). Secret. In the environment: a JSON object.',
@@ -172,6 +186,13 @@ export const schema = {
       env: 'HERALD_BOARD_PASSWORD',
       sensitive: true,
       example: 'change-me',
+    },
+    passwordFile: {
+      doc: 'File holding `board.password` instead (a mounted secret); set one or the other. One trailing newline is dropped.',
+      format: 'plain-string',
+      default: '',
+      env: 'HERALD_BOARD_PASSWORD_FILE',
+      example: '/run/secrets/herald-board-password',
     },
     readOnly: {
       doc: 'The board shows queues and jobs but cannot retry, remove, promote or pause anything. Unset, it is read-only whenever `http.host` is not loopback: set `false` to change jobs from a board others can reach.',

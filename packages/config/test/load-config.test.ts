@@ -404,3 +404,65 @@ describe('board.readOnly', () => {
     expect(() => loadConfig({ env: { HERALD_BOARD_READ_ONLY: 'yes' } })).toThrow(/^board\.readOnly: must be true or false/m);
   });
 });
+
+describe('secrets from files', () => {
+  const secrets = mkdtempSync(join(tmpdir(), 'herald-secret-files-'));
+  afterAll(() => rmSync(secrets, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    const path = join(secrets, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      loadConfig({ env });
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+  const whsec = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+
+  it('reads the ingest token, board password and Redis password from files, dropping one trailing newline', () => {
+    const config = loadConfig({
+      env: {
+        HERALD_INGEST_TOKEN_FILE: file('token', 't0ken-from-file\n'),
+        HERALD_BOARD_USERNAME: 'admin',
+        HERALD_BOARD_PASSWORD_FILE: file('board', 'b0ard pass\r\n'),
+        HERALD_REDIS_URL: 'redis://redis.internal:6379/2',
+        HERALD_REDIS_PASSWORD_FILE: file('redis', 'p@ss:word/1\n'),
+      },
+    });
+    expect(config.ingest.token).toBe('t0ken-from-file');
+    expect(config.board.password).toBe('b0ard pass');
+    expect(new URL(config.redis.url).password).toBe(encodeURIComponent('p@ss:word/1'));
+    expect(decodeURIComponent(new URL(config.redis.url).password)).toBe('p@ss:word/1');
+    const printed = JSON.stringify(describeConfig(config));
+    for (const secret of ['t0ken-from-file', 'b0ard pass', 'p@ss', encodeURIComponent('p@ss:word/1')]) expect(printed).not.toContain(secret);
+  });
+
+  it('reads endpoint signing secrets and header values from files', () => {
+    const endpoints = [{ name: 'audit', url: 'https://audit.example/', secret: whsec, secretfile: [file('whsec', `${whsec}\n`)], headerfiles: { Authorization: file('auth', 'Bearer fr0m-file\n') } }];
+    const [endpoint] = loadConfig({ env: { HERALD_ENDPOINTS: JSON.stringify(endpoints) } }).endpoints;
+    expect(endpoint!.secrets).toStrictEqual([whsec, whsec]);
+    expect(endpoint!.headers).toStrictEqual({ Authorization: ['Bearer fr0m-file'] });
+  });
+
+  it('names the key and what is wrong with the file, never its content', () => {
+    const missing = join(secrets, 'no-such-file');
+    expect(problemsOf({ HERALD_INGEST_TOKEN_FILE: missing })).toStrictEqual([{ key: 'ingest.tokenFile', reason: 'names a file that does not exist' }]);
+    expect(problemsOf({ HERALD_INGEST_TOKEN_FILE: file('empty', '\n') })).toStrictEqual([{ key: 'ingest.tokenFile', reason: 'names an empty file' }]);
+    expect(problemsOf({ HERALD_BOARD_PASSWORD_FILE: file('two', 'one\ntwo\n') })).toStrictEqual([{ key: 'board.passwordFile', reason: 'names a file of several lines; it must hold one secret' }]);
+    expect(problemsOf({ HERALD_INGEST_TOKEN: 'x', HERALD_INGEST_TOKEN_FILE: file('t2', 'y') })).toStrictEqual([
+      { key: 'ingest.tokenFile', reason: 'set either ingest.token or ingest.tokenFile, not both' },
+    ]);
+    const badSecret = file('bad-whsec', 'not-a-secret-at-all\n');
+    const endpoints = [{ name: 'a', url: 'https://a.example/', secretfile: badSecret, headers: { Authorization: 'Bearer x' }, headerfiles: { authorization: file('h', 'Bearer y') } }];
+    const problems = problemsOf({ HERALD_ENDPOINTS: JSON.stringify(endpoints) });
+    expect(problems).toStrictEqual([
+      { key: 'HERALD_ENDPOINTS[0].headerfiles.authorization', reason: 'is also in headers: set it in one place' },
+      { key: 'HERALD_ENDPOINTS[0].secretfile', reason: 'must be "whsec_" followed by 24 to 64 bytes in base64' },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('not-a-secret');
+  });
+});
