@@ -12,9 +12,10 @@ export function reloadChannel(prefix: string): string {
  * Reloads a running process's config on SIGHUP, or when `herald reload` asks the fleet
  * through Redis: re-reads the file it started with (and the same environment), refuses a
  * bad one naming each key (the running config is kept), and applies a good one without
- * dropping work in flight. Returns a function that stops listening.
+ * dropping work in flight. Returns the config now running, and how to stop listening.
  */
-export function listenForReload(config: HeraldConfig, running: RunningRoles, logger: Logger): () => Promise<void> {
+export function listenForReload(config: HeraldConfig, running: RunningRoles, logger: Logger): { current(): HeraldConfig; stop(): Promise<void> } {
+  let applied = config;
   const log = logger.child({ component: 'reload' });
   let queue: Promise<void> = Promise.resolve();
   const reload = (trigger: string) => {
@@ -29,6 +30,7 @@ export function listenForReload(config: HeraldConfig, running: RunningRoles, log
         return;
       }
       const result = await running.reload(next);
+      applied = next;
       log.info({ trigger, added: result.added, removed: result.removed, changed: result.changed }, 'config reloaded');
       if (result.restartNeeded.length > 0) {
         log.warn({ keys: result.restartNeeded }, `config reloaded, but ${result.restartNeeded.join(', ')} take effect only at the next start`);
@@ -41,9 +43,12 @@ export function listenForReload(config: HeraldConfig, running: RunningRoles, log
   subscriber.on('error', () => {});
   subscriber.on('message', () => reload('herald reload'));
   subscriber.subscribe(reloadChannel(config.redis.prefix)).catch((error: unknown) => log.warn({ err: error }, 'cannot listen for herald reload; SIGHUP still reloads'));
-  return async () => {
-    process.off('SIGHUP', onHangup);
-    subscriber.disconnect();
-    await queue;
+  return {
+    current: () => applied,
+    stop: async () => {
+      process.off('SIGHUP', onHangup);
+      subscriber.disconnect();
+      await queue;
+    },
   };
 }

@@ -33,10 +33,11 @@ export async function runRoles(config: HeraldConfig, logger: Logger, roles: Read
   }
   for (const line of [...running.lines, ...extraLines]) io.stderr.write(`${line}\n`);
   logger.info({ roles: [...roles], url: running.url }, 'herald started');
-  const stopListening = listenForReload(config, running, logger);
+  const reloads = listenForReload(config, running, logger);
   const signal = await untilSignal(['SIGTERM', 'SIGINT']);
-  await stopListening();
-  const boundMs = Math.max(0, ...config.endpoints.map((endpoint) => endpoint.timeoutMs)) + SHUTDOWN_MARGIN_MS;
+  await reloads.stop();
+  // The endpoints running now, after any reload, bound the wait for their deliveries.
+  const boundMs = Math.max(0, ...reloads.current().endpoints.map((endpoint) => endpoint.timeoutMs)) + SHUTDOWN_MARGIN_MS;
   logger.info({ signal, boundMs }, 'stopping after work in flight');
   const cutShort = setTimeout(() => {
     logger.warn({ boundMs }, 'shutdown took too long; exiting, unfinished deliveries are retried by other workers');
