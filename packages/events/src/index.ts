@@ -28,5 +28,5 @@ export type { Sink } from './sink.js';
 export { acceptsEvent, FilterSink } from './filter-sink.js';
 export type { EventFilter } from './filter-sink.js';
 export { RecordingSink } from './recording-sink.js';
-export { carriedTraceparent, currentSource, currentTraceparent, formatTraceparent, parseTraceparent, withTraceparent, withWriteContext } from './trace-context.js';
+export { carriedTraceparent, currentWriteContext, formatTraceparent, parseTraceparent, withTraceparent, withWriteContext } from './trace-context.js';
 export type { WriteContext } from './trace-context.js';

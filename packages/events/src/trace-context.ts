@@ -45,7 +45,7 @@ export function withWriteContext<T>(context: WriteContext, work: () => T): T {
 
 /** Runs `work` with `traceparent` as the trace context of the events written inside it. */
 export function withTraceparent<T>(traceparent: string | undefined, work: () => T): T {
-  return withWriteContext(traceparent === undefined ? {} : { traceparent }, work);
+  return withWriteContext({ traceparent }, work);
 }
 
 /** The trace context set by withTraceparent around the code running now, if any (never an SDK's). */
@@ -53,15 +53,12 @@ export function carriedTraceparent(): string | undefined {
   return current.getStore()?.traceparent;
 }
 
-/** Who handed Herald the events being written now (withWriteContext), if said. */
-export function currentSource(): string | undefined {
-  return current.getStore()?.source;
-}
-
 /**
- * The trace context of the code running now: one set by withTraceparent, else the active
- * OpenTelemetry span's (only with an SDK installed), else none.
+ * The context of the events being written now: the one set by withWriteContext, whose
+ * trace context falls back to the active OpenTelemetry span's (only with an SDK installed).
  */
-export function currentTraceparent(): string | undefined {
-  return carriedTraceparent() ?? formatTraceparent(trace.getSpanContext(context.active()));
+export function currentWriteContext(): WriteContext {
+  const store = current.getStore();
+  const traceparent = store?.traceparent ?? formatTraceparent(trace.getSpanContext(context.active()));
+  return { traceparent, source: store?.source };
 }

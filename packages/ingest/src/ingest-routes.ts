@@ -154,7 +154,7 @@ export async function registerIngest(app: FastifyInstance, options: IngestOption
         // The named token the registry used, kept with the deliveries as their source.
         const tokenName = (request as FastifyRequest & { tokenName?: string }).tokenName;
         const source = tokenName === undefined ? undefined : `ingest token ${tokenName}`;
-        await withWriteContext({ ...(traceparent === undefined ? {} : { traceparent }), ...(source === undefined ? {} : { source }) }, () => options.sink.write(...events));
+        await withWriteContext({ traceparent, source }, () => options.sink.write(...events));
       } catch (error) {
         if (error instanceof ProducerUnavailableError || error instanceof SinkClosedError) {
           request.log.warn({ err: error, status: 503 }, 'envelope not accepted: redis unavailable');

@@ -1,4 +1,4 @@
-import { currentSource, currentTraceparent, parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
+import { currentWriteContext, parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
 import { ProducerUnavailableError } from './errors.js';
@@ -70,15 +70,8 @@ export class QueueSink implements Sink {
     if (this.#closing !== undefined) throw new SinkClosedError('producer');
     parseEvents(events);
     // Taken now: the coalesced round trip runs in whichever writer's context flushes it.
-    const traceparent = currentTraceparent();
-    const source = currentSource();
-    const pending: Pending = {
-      id: envelopeJobId(events),
-      events,
-      deadline: Date.now() + this.#timeoutMs,
-      ...(traceparent === undefined ? {} : { traceparent }),
-      ...(source === undefined ? {} : { source }),
-    };
+    const { traceparent, source } = currentWriteContext();
+    const pending: Pending = { id: envelopeJobId(events), events, deadline: Date.now() + this.#timeoutMs, traceparent, source };
     const write = this.#coalescer.submit(pending, {
       ms: this.#timeoutMs,
       error: () => this.#unavailable(`did not acknowledge within ${this.#timeoutMs}ms (${this.#lastError}); writing the same events again is safe`),
