@@ -122,4 +122,10 @@ export const ENDPOINT_REFERENCE: readonly EndpointKeyDoc[] = [
     example: true,
     doc: 'Do not check the server certificate (logged as a warning at start-up).',
   },
+  {
+    key: 'egress.allow',
+    default: 'none',
+    example: ['10.0.0.0/8', 'hooks.internal.example'],
+    doc: 'Exceptions to the [egress policy](#egress) for this endpoint only: CIDRs, addresses, host names or `*.domain`. Listing a link-local or metadata address is the only way to reach one.',
+  },
 ];

@@ -15,6 +15,7 @@ import {
   type Report,
 } from './field-readers.js';
 import { readSecretFile } from './secret-file.js';
+import { allowEntryProblem } from './egress.js';
 
 /**
  * One webhook endpoint, normalized. Written with distribution's keys, so the
@@ -61,6 +62,8 @@ export interface EndpointConfig {
   readonly maxBatchBytes: number;
   /** TLS settings for https URLs (`tls`). */
   readonly tls: EndpointTls;
+  /** Exceptions to the egress refusals for this endpoint only (`egress.allow`), as in the global `egress.allow`. @defaultValue [] */
+  readonly egressAllow: readonly string[];
 }
 
 export const ENDPOINT_DEFAULTS = {
@@ -101,6 +104,7 @@ export const ENDPOINT_KEYS = [
   'maxbatch',
   'maxbatchbytes',
   'tls',
+  'egress',
 ] as const;
 
 function readName(value: unknown, key: string, report: Report): string {
@@ -135,6 +139,27 @@ function readHeaders(value: unknown, key: string, report: Report): Record<string
     }
   }
   return headers;
+}
+
+/** An endpoint's `egress` map: `allow`, exceptions to the egress refusals for this endpoint. */
+function readEgress(value: unknown, key: string, report: Report): string[] {
+  if (value === undefined) return [];
+  if (!isRecord(value)) {
+    report(key, `must be a map (allow), not ${typeOf(value)}`);
+    return [];
+  }
+  reportUnknownKeys(value, ['allow'], key, report);
+  const allow = value['allow'];
+  if (allow === undefined) return [];
+  if (!Array.isArray(allow)) {
+    report(`${key}.allow`, `must be a list of strings, not ${typeOf(allow)}`);
+    return [];
+  }
+  return allow.filter((entry: unknown, index): entry is string => {
+    const problem = allowEntryProblem(entry);
+    if (problem !== undefined) report(`${key}.allow[${index}]`, problem.replace(/^entries must/, 'must'));
+    return problem === undefined;
+  });
 }
 
 function readIgnore(value: unknown, key: string, report: Report): { mediaTypes: string[]; actions: string[] } {
@@ -253,6 +278,7 @@ function readEndpoint(raw: Record<string, unknown>, at: string, report: Report):
     maxBatch: readCount(raw['maxbatch'], `${at}.maxbatch`, defaults.maxBatch, report, { min: 1, max: MAX_BATCH_LIMIT }),
     maxBatchBytes: readByteSize(raw['maxbatchbytes'], `${at}.maxbatchbytes`, defaults.maxBatchBytes, report),
     tls: readTls(raw['tls'], `${at}.tls`, report),
+    egressAllow: readEgress(raw['egress'], `${at}.egress`, report),
   };
   return endpoint;
 }

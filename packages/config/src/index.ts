@@ -11,4 +11,8 @@ export { formatByteSize } from './field-readers.js';
 export { isLoopbackHost } from './loopback.js';
 export { credentialsRequiredOffLoopback } from './exposure.js';
 export { LOG_LEVELS, schema } from './schema.js';
+export { allowEntryProblem, denyEntryProblem, PRIVATE_RANGES } from './egress.js';
+export type { EgressConfig } from './egress.js';
+export { ipBytes, parseIpRange, rangeContains } from './ip-range.js';
+export type { IpRange } from './ip-range.js';
 export type { LogLevel } from './schema.js';

@@ -3,6 +3,7 @@ import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { readEndpoints, type EndpointConfig } from './endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import type { EgressConfig } from './egress.js';
 import { parseDuration } from './duration.js';
 import { isRecord } from './field-readers.js';
 import { isLoopbackHost } from './loopback.js';
@@ -38,6 +39,8 @@ export interface HeraldConfig {
     /** Most delivered deliveries kept per endpoint within historyMs (`worker.historyLimit`). */
     readonly historyLimit: number;
   };
+  /** Where deliveries may connect (`egress.*`). */
+  readonly egress: EgressConfig;
   readonly log: { readonly level: LogLevel };
   readonly endpoints: readonly EndpointConfig[];
   /** Where it came from, for start-up lines and `config check`. */
@@ -208,6 +211,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
       historyMs: parseDuration(value.worker.history),
       historyLimit: value.worker.historyLimit,
     },
+    egress: { deny: value.egress.deny, allow: value.egress.allow },
     log: { level: value.log.level as LogLevel },
     endpoints,
     source: file === undefined ? { registryConfig } : { file, registryConfig },

@@ -1,5 +1,6 @@
 import convict from 'convict';
 import { parseDuration } from './duration.js';
+import { allowEntryProblem, denyEntryProblem } from './egress.js';
 
 /**
  * The convict schema shared by every Herald process. Each key has a doc, a format,
@@ -15,6 +16,16 @@ function positiveInteger(value: unknown): void {
 
 function plainString(value: unknown): void {
   if (typeof value !== 'string') throw new Error('must be a string');
+}
+
+function commaList(value: string): string[] {
+  return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+}
+
+function checkList(value: unknown, problemOf: (entry: unknown) => string | undefined): void {
+  if (!Array.isArray(value)) throw new Error('must be a list');
+  const problem = value.map(problemOf).find((found) => found !== undefined);
+  if (problem !== undefined) throw new Error(problem);
 }
 
 convict.addFormats({
@@ -79,6 +90,9 @@ convict.addFormats({
     },
     coerce: (value: string) => (value === 'true' ? true : value === 'false' ? false : value),
   },
+  // Lists of egress rules; from the environment, comma-separated.
+  'egress-deny': { validate: (value: unknown) => checkList(value, denyEntryProblem), coerce: commaList },
+  'egress-allow': { validate: (value: unknown) => checkList(value, allowEntryProblem), coerce: commaList },
   // loadConfig() reads endpoints itself (file, registry config or HERALD_ENDPOINTS as
   // JSON) and readEndpoints() checks each key; this entry documents the key.
   'endpoint-list': { validate() {} },
@@ -231,6 +245,22 @@ export const schema = {
       default: 100_000,
       env: 'HERALD_WORKER_HISTORY_LIMIT',
       example: 1_000_000,
+    },
+  },
+  egress: {
+    deny: {
+      doc: 'Addresses deliveries may not connect to, besides link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254), which are always refused. `private` refuses loopback, RFC 1918, CGNAT (100.64.0.0/10), unique local (fc00::/7) and unspecified addresses; CIDRs add ranges. Checked on the address each connection is made to. In the environment: comma-separated.',
+      format: 'egress-deny',
+      default: [] as string[],
+      env: 'HERALD_EGRESS_DENY',
+      example: 'private,198.51.100.0/24',
+    },
+    allow: {
+      doc: 'Exceptions to every egress refusal, for all endpoints (an endpoint can add its own, `egress.allow`): CIDRs, IP addresses, host names as written in endpoint URLs, or `*.domain` for a domain\'s hosts. In the environment: comma-separated.',
+      format: 'egress-allow',
+      default: [] as string[],
+      env: 'HERALD_EGRESS_ALLOW',
+      example: 'hooks.internal.example,10.20.0.0/16',
     },
   },
   log: {

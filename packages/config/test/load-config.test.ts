@@ -40,6 +40,7 @@ const HERALD_DEFAULTS = {
   maxBatch: 1,
   maxBatchBytes: 1_048_576,
   tls: { insecureSkipVerify: false },
+  egressAllow: [],
 };
 
 const endpoint = (extra: string) => `endpoints:\n  - name: hook\n    url: http://127.0.0.1:9000/\n${extra}`;
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       ingest: { token: '', tokens: {}, allowAnonymous: false, maxBodyBytes: 1_048_576 },
       board: { username: '', password: '', readOnly: false },
       worker: { concurrency: 10, lockDurationMs: 30_000, historyMs: 10_800_000, historyLimit: 100_000 },
+      egress: { deny: [], allow: [] },
       log: { level: 'info' },
       endpoints: [],
       source: { registryConfig: false },
@@ -464,5 +466,42 @@ describe('secrets from files', () => {
       { key: 'HERALD_ENDPOINTS[0].secretfile', reason: 'must be "whsec_" followed by 24 to 64 bytes in base64' },
     ]);
     expect(JSON.stringify(problems)).not.toContain('not-a-secret');
+  });
+});
+
+describe('egress settings', () => {
+  it('reads deny and allow from the file', () => {
+    const config = load('egress:\n  deny: [private, 198.51.100.0/24]\n  allow: [10.1.0.0/16, hooks.internal.example, "*.corp.example"]\n');
+    expect(config.egress).toStrictEqual({
+      deny: ['private', '198.51.100.0/24'],
+      allow: ['10.1.0.0/16', 'hooks.internal.example', '*.corp.example'],
+    });
+  });
+
+  it('reads comma-separated lists from the environment', () => {
+    const config = loadConfig({ env: { HERALD_EGRESS_DENY: 'private, 203.0.113.0/24', HERALD_EGRESS_ALLOW: '127.0.0.1,localhost' } });
+    expect(config.egress).toStrictEqual({ deny: ['private', '203.0.113.0/24'], allow: ['127.0.0.1', 'localhost'] });
+  });
+
+  it('refuses a deny entry that is neither "private" nor a CIDR, naming the key', () => {
+    const problems = problemsOf(() => load('egress:\n  deny: [private, internal]\n'));
+    expect(problems).toStrictEqual([{ key: 'egress.deny', reason: expect.stringContaining('"private" or a CIDR range') }]);
+  });
+
+  it('refuses a bad entry from the environment, naming the key', () => {
+    const problems = problemsOf(() => loadConfig({ env: { HERALD_EGRESS_ALLOW: '10.0.0.0/33' } }));
+    expect(problems.map((problem) => problem.key)).toStrictEqual(['egress.allow']);
+  });
+
+  it("reads an endpoint's own egress.allow", () => {
+    const config = load('endpoints:\n  - name: hook\n    url: http://10.0.0.7/\n    egress:\n      allow: [10.0.0.7/32]\n');
+    expect(config.endpoints[0]?.egressAllow).toStrictEqual(['10.0.0.7/32']);
+  });
+
+  it("refuses a bad entry or key in an endpoint's egress, naming each", () => {
+    const text = 'endpoints:\n  - name: hook\n    url: http://10.0.0.7/\n    egress:\n      allow: [10.0.0.7/32, "bad host!"]\n      deny: [private]\n';
+    expect(problemsOf(() => load(text)).map((problem) => problem.key).sort()).toStrictEqual(
+      ['endpoints[0].egress.allow[1]', 'endpoints[0].egress.deny'].sort(),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { HeraldError } from '@herald/events';
  */
 
 /** Why an attempt got no usable response. */
-export type RequestFailureReason = 'timeout' | 'connection' | 'tls' | 'protocol';
+export type RequestFailureReason = 'timeout' | 'connection' | 'tls' | 'protocol' | 'egress';
 
 /** What EndpointResponseError keeps of a response besides its status. */
 export interface ResponseDetails {
@@ -63,11 +63,15 @@ const REASONS: Record<RequestFailureReason, string> = {
   connection: 'connection failed',
   tls: 'TLS handshake failed',
   protocol: 'malformed response',
+  egress: 'not contacted',
 };
+
+const EGRESS_REFUSED = 'HERALD_ERR_EGRESS_REFUSED';
 
 /**
  * The attempt got no usable response: it timed out, the connection failed or broke,
- * TLS failed, or the response was not HTTP. The events may or may not have arrived.
+ * TLS failed, or the response was not HTTP. The events may or may not have arrived —
+ * except for reason `egress`: the egress policy refused the address, nothing was sent.
  * `cause` is the network error (its `code`, e.g. `ECONNREFUSED`), never the HTTP client's
  * request object, which holds the URL and headers.
  */
@@ -80,7 +84,12 @@ export class EndpointRequestError extends HeraldError {
 
   constructor(endpoint: string, reason: RequestFailureReason, options?: { cause?: unknown }) {
     const code = codeOf(options?.cause);
-    super(`endpoint "${endpoint}" gave no response: ${REASONS[reason]}${code === undefined ? '' : ` (${code})`}`, options);
+    // The egress policy's refusal names the rule and the address (never the URL).
+    const message =
+      reason === 'egress' && options?.cause instanceof Error
+        ? `endpoint "${endpoint}" ${REASONS.egress}: ${options.cause.message}`
+        : `endpoint "${endpoint}" gave no response: ${REASONS[reason]}${code === undefined ? '' : ` (${code})`}`;
+    super(message, options);
     this.endpoint = endpoint;
     this.reason = reason;
   }
@@ -95,7 +104,8 @@ function codeOf(error: unknown): string | undefined {
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|ERR_OSSL_)|CERT|SELF_SIGNED|^UNABLE_TO_|^INVALID_(CA|PURPOSE)$|^PATH_LENGTH_EXCEEDED$|^HOSTNAME_MISMATCH$|CRL/;
 
 /**
- * Classifies a failed request by its error `code` (and got's `TimeoutError`): TLS
+ * Classifies a failed request by its error `code` (and got's `TimeoutError`): a refusal
+ * of the egress policy is 'egress', TLS
  * verification and alerts are 'tls', HTTP parser errors 'protocol', timeouts 'timeout',
  * and anything else, refused, reset or unreachable, 'connection'.
  */
@@ -103,6 +113,7 @@ export function requestFailureReason(error: unknown): RequestFailureReason {
   const { name, code, library } = (error ?? {}) as { name?: unknown; code?: unknown; library?: unknown };
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'timeout';
   if (typeof code !== 'string') return 'connection';
+  if (code === EGRESS_REFUSED) return 'egress';
   if (TLS_CODE.test(code) || (code === 'EPROTO' && typeof library === 'string')) return 'tls';
   if (code.startsWith('HPE_')) return 'protocol';
   return 'connection';

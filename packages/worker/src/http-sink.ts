@@ -1,10 +1,12 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { ConfigError, type EndpointConfig } from '@herald/config';
+import { ConfigError, ipBytes, type EgressConfig, type EndpointConfig } from '@herald/config';
 import { carriedTraceparent, envelopeOf, SinkClosedError, type Event, type Sink } from '@herald/events';
 import got, { type Headers, type HttpsOptions, type Request as GotRequest, type Response as GotResponse } from 'got';
 import type { Logger } from 'pino';
+import { egressLookup, systemResolve, type Resolve } from './egress-lookup.js';
+import { EgressPolicy, type EgressRefusedError } from './egress-policy.js';
 import { noopDeliveryListener, type DeliveryListener } from './delivery-listener.js';
 import { EndpointRequestError, EndpointResponseError, requestFailureReason } from './endpoint-errors.js';
 import { signPayload, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, webhookIdOf } from './signature.js';
@@ -22,9 +24,13 @@ export interface HttpSinkOptions {
   maxResponseBytes?: number | undefined;
   /** Wall clock for `webhook-timestamp`, in ms since the epoch. Durations use a monotonic clock. @defaultValue Date.now */
   now?: (() => number) | undefined;
+  /** Where deliveries may connect (`egress.*`); the endpoint's own `egress.allow` is added. Link-local and metadata addresses are refused even when unset. @defaultValue no deny, no allow */
+  egress?: EgressConfig | undefined;
+  /** Resolves the URL's host name to addresses, once per connection. @defaultValue the system resolver, as `dns.lookup` */
+  resolve?: Resolve | undefined;
 }
 
-type ResolvedOptions = Required<Omit<HttpSinkOptions, 'logger'>> & Pick<HttpSinkOptions, 'logger'>;
+type ResolvedOptions = Required<Omit<HttpSinkOptions, 'logger' | 'egress'>> & Pick<HttpSinkOptions, 'logger'>;
 
 function withDefaults(options: HttpSinkOptions): ResolvedOptions {
   return {
@@ -33,6 +39,7 @@ function withDefaults(options: HttpSinkOptions): ResolvedOptions {
     logger: options.logger,
     maxResponseBytes: options.maxResponseBytes ?? 65_536,
     now: options.now ?? Date.now,
+    resolve: options.resolve ?? systemResolve,
   };
 }
 
@@ -73,6 +80,11 @@ type Outcome = { status: number; error?: EndpointResponseError } | { error: Endp
  * The body is `JSON.stringify({ events })`. The response body is never buffered: at
  * most `maxResponseBytes` are read and discarded, then the connection is dropped.
  * Redirects are not followed. Connections are kept alive in one pool per sink.
+ *
+ * Every connection goes to an address the egress policy permits: the host name is
+ * resolved once and the socket connects to the address checked (egress-lookup.ts); an IP
+ * in the URL is checked as written. A refused attempt fails with an EndpointRequestError
+ * of reason `egress`, whose cause is the EgressRefusedError naming the rule.
  */
 export class HttpSink implements Sink {
   readonly #endpoint: EndpointConfig;
@@ -82,6 +94,9 @@ export class HttpSink implements Sink {
   readonly #agent: HttpAgent | HttpsAgent;
   readonly #https: HttpsOptions | undefined;
   readonly #headers: Record<string, string[]>;
+  readonly #lookup: ReturnType<typeof egressLookup>;
+  /** Set when the URL's host is an IP the policy refuses: sockets skip the lookup for an IP. */
+  readonly #refusedAddress: EgressRefusedError | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #responses = new Set<GotRequest>();
   #closing: Promise<void> | undefined;
@@ -96,6 +111,10 @@ export class HttpSink implements Sink {
     const agentOptions = { keepAlive: true, maxSockets: endpoint.concurrency ?? DEFAULT_MAX_SOCKETS, timeout: IDLE_SOCKET_TIMEOUT_MS };
     this.#agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.#headers = configuredHeaders(endpoint.headers);
+    const policy = new EgressPolicy(options.egress ?? { deny: [], allow: [] }, endpoint.egressAllow ?? []);
+    this.#lookup = egressLookup(policy, this.#options.resolve);
+    const host = this.#url.hostname;
+    this.#refusedAddress = ipBytes(host) === undefined ? undefined : policy.refusal(host, host.replace(/^\[|\]$/g, ''));
     // URL userinfo becomes Basic auth, unless an Authorization header is configured (as in Go's client).
     if (this.#headers['authorization'] !== undefined) {
       this.#url.username = '';
@@ -163,6 +182,10 @@ export class HttpSink implements Sink {
         const cause = error.cause instanceof Error ? error.cause : error;
         resolve({ error: new EndpointRequestError(name, requestFailureReason(error), { cause }) });
       };
+      if (this.#refusedAddress !== undefined) {
+        fail(this.#refusedAddress);
+        return;
+      }
       let request: GotRequest;
       try {
         request = got.stream(this.#url, {
@@ -171,6 +194,7 @@ export class HttpSink implements Sink {
           headers: this.#requestHeaders(body, webhookId),
           agent: this.#agent instanceof HttpsAgent ? { https: this.#agent } : { http: this.#agent },
           ...(this.#https === undefined ? {} : { https: this.#https }),
+          dnsLookup: this.#lookup,
           timeout: { request: this.#endpoint.timeoutMs },
           followRedirect: false,
           retry: { limit: 0 },

@@ -73,12 +73,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       metrics?.onExpired(...args);
     },
   };
+  // Reloaded with the endpoints: a change restarts every endpoint (fingerprintOf).
+  let egress = config.egress;
+  const fingerprintOf = (endpoint: EndpointConfig): string => JSON.stringify([endpoint, egress]);
   const deliveryOf = (endpoint: EndpointConfig): DeliveryWorker => {
     const log = logger.child({ component: 'delivery', endpoint: endpoint.name });
     if (endpoint.tls.insecureSkipVerify) log.warn('tls.insecureSkipVerify is set: the server certificate is not checked');
     // The sink's socket pool must match the worker's concurrency, or requests queue for a socket.
     const concurrency = endpoint.ordered ? 1 : (endpoint.concurrency ?? config.worker.concurrency);
-    const sinkOptions = { userAgent: `herald/${VERSION}`, listener, logger };
+    const sinkOptions = { userAgent: `herald/${VERSION}`, listener, logger, egress };
     const sink = new HttpSink({ ...endpoint, concurrency }, sinkOptions);
     // Replayed deliveries say so to the receiver; a replay is rare, so its own small pool.
     const replaySink = new HttpSink({ ...endpoint, concurrency, headers: { ...endpoint.headers, [REPLAY_HEADER]: ['true'] } }, sinkOptions);
@@ -100,7 +103,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   let endpoints = config.endpoints.filter((endpoint) => !endpoint.disabled);
   const deliveries = new Map<string, { readonly fingerprint: string; readonly worker: DeliveryWorker }>(
-    endpoints.map((endpoint) => [endpoint.name, { fingerprint: JSON.stringify(endpoint), worker: deliveryOf(endpoint) }]),
+    endpoints.map((endpoint) => [endpoint.name, { fingerprint: fingerprintOf(endpoint), worker: deliveryOf(endpoint) }]),
   );
   await Promise.all([...deliveries.values()].map(({ worker }) => worker.start()));
   let fanOut = fanOutOf(endpoints);
@@ -114,9 +117,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const reload = async (next: HeraldConfig): Promise<WorkerReload> => {
     const wanted = next.endpoints.filter((endpoint) => !endpoint.disabled);
+    egress = next.egress;
     const names = new Set(wanted.map((endpoint) => endpoint.name));
     const removed = [...deliveries.keys()].filter((name) => !names.has(name));
-    const changed = wanted.filter((endpoint) => deliveries.has(endpoint.name) && deliveries.get(endpoint.name)!.fingerprint !== JSON.stringify(endpoint));
+    const changed = wanted.filter((endpoint) => deliveries.has(endpoint.name) && deliveries.get(endpoint.name)!.fingerprint !== fingerprintOf(endpoint));
     const added = wanted.filter((endpoint) => !deliveries.has(endpoint.name));
     // Stop what goes away or changes first (after its deliveries in flight), then start
     // the new: a changed endpoint never has two workers of this process at once.
@@ -126,7 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return worker.close();
     });
     await Promise.all(stopping);
-    for (const endpoint of [...changed, ...added]) deliveries.set(endpoint.name, { fingerprint: JSON.stringify(endpoint), worker: deliveryOf(endpoint) });
+    for (const endpoint of [...changed, ...added]) deliveries.set(endpoint.name, { fingerprint: fingerprintOf(endpoint), worker: deliveryOf(endpoint) });
     await Promise.all([...changed, ...added].map((endpoint) => deliveries.get(endpoint.name)!.worker.start()));
     if (removed.length + changed.length + added.length > 0) {
       const [oldFanOut, oldRoutes] = [fanOut, routes];

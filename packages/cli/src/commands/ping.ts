@@ -39,6 +39,7 @@ export async function ping(args: string[], io: CommandIo): Promise<number> {
   let outcome = '';
   const sink = new HttpSink(endpoint, {
     userAgent: `herald/${VERSION}`,
+    egress: config.egress,
     listener: {
       onSuccess: (_e, _events, status, ms) => void (outcome = `${status} in ${Math.round(ms)} ms`),
       onFailure: (_e, _events, status, ms) => void (outcome = `${status} in ${Math.round(ms)} ms`),

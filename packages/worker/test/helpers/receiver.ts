@@ -37,8 +37,11 @@ export class Receiver {
     this.handler = handler;
   }
 
-  /** Starts a receiver; with `tls`, an https one (for mutual TLS set `requestCert` and `ca`). */
-  static async start(handler: Handler = ok, tls?: HttpsServerOptions): Promise<Receiver> {
+  /**
+   * Starts a receiver; with `tls`, an https one (for mutual TLS set `requestCert` and `ca`).
+   * `listen` moves it off 127.0.0.1 port 0 (to another loopback address, say).
+   */
+  static async start(handler: Handler = ok, tls?: HttpsServerOptions, listen: { host?: string; port?: number } = {}): Promise<Receiver> {
     const server = tls === undefined ? createHttpServer() : (createHttpsServer(tls) as unknown as Server);
     const receiver = new Receiver(server, tls === undefined ? 'http' : 'https', handler);
     server.on(tls === undefined ? 'connection' : 'secureConnection', () => {
@@ -59,7 +62,10 @@ export class Receiver {
         receiver.handler(received, response);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port ?? 0, listen.host ?? '127.0.0.1', resolve);
+    });
     return receiver;
   }
 
