@@ -44,7 +44,7 @@ export class EgressRefusedError extends HeraldError {
   readonly code = 'HERALD_ERR_EGRESS_REFUSED';
   /** The address refused, as resolved or written. */
   readonly address: string;
-  /** The rule that refused it: `always (169.254.0.0/16)`, `egress.deny: private (127.0.0.0/8)` or `egress.deny: 10.1.0.0/16`. */
+  /** The rule that refused it: `the always-refused 169.254.0.0/16`, `egress.deny: private (127.0.0.0/8)` or `egress.deny: 10.1.0.0/16`. */
   readonly rule: string;
 
   constructor(address: string, rule: string, kind: string) {

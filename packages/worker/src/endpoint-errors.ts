@@ -82,16 +82,25 @@ export class EndpointRequestError extends HeraldError {
   readonly endpoint: string;
   readonly reason: RequestFailureReason;
 
+  /**
+   * For reason `egress`, the policy's refusal (an EgressRefusedError naming the address and
+   * the rule). It is kept here rather than as `cause`, because the message already carries
+   * its text and loggers append a cause's message to the error's own.
+   */
+  readonly refusal: Error | undefined;
+
   constructor(endpoint: string, reason: RequestFailureReason, options?: { cause?: unknown }) {
     const code = codeOf(options?.cause);
+    const refusal = reason === 'egress' && options?.cause instanceof Error ? options.cause : undefined;
     // The egress policy's refusal names the rule and the address (never the URL).
     const message =
-      reason === 'egress' && options?.cause instanceof Error
-        ? `endpoint "${endpoint}" ${REASONS.egress}: ${options.cause.message}`
-        : `endpoint "${endpoint}" gave no response: ${REASONS[reason]}${code === undefined ? '' : ` (${code})`}`;
-    super(message, options);
+      refusal === undefined
+        ? `endpoint "${endpoint}" gave no response: ${REASONS[reason]}${code === undefined ? '' : ` (${code})`}`
+        : `endpoint "${endpoint}" ${REASONS.egress}: ${refusal.message}`;
+    super(message, refusal === undefined ? options : undefined);
     this.endpoint = endpoint;
     this.reason = reason;
+    this.refusal = refusal;
   }
 }
 

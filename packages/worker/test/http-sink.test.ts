@@ -12,43 +12,11 @@ import { EndpointRequestError, EndpointResponseError } from '../src/endpoint-err
 import { HttpSink, type HttpSinkOptions } from '../src/http-sink.js';
 import { verifySignature, webhookIdOf } from '../src/signature.js';
 import { Receiver, startRawServer, type Handler } from './helpers/receiver.js';
+import { endpointConfig, event } from './helpers/sink-fixture.js';
 import { hasOpenssl, makeTlsFiles, type TlsFiles } from './helpers/tls-files.js';
 
 const SECRET_A = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const SECRET_B = `whsec_${Buffer.alloc(24, 2).toString('base64')}`;
-
-function endpointConfig(url: string, overrides: Partial<EndpointConfig> = {}): EndpointConfig {
-  return {
-    name: 'hooks',
-    disabled: false,
-    url,
-    headers: {},
-    timeoutMs: 5000,
-    threshold: 10,
-    backoffMs: 1000,
-    maxBackoffMs: 300_000,
-    maxAgeMs: 0,
-    ignore: { mediaTypes: [], actions: [] },
-    secrets: [],
-    ordered: false,
-    mediaType: EVENTS_MEDIA_TYPE_V1,
-    concurrency: undefined,
-    tls: { insecureSkipVerify: false },
-    ...overrides,
-  };
-}
-
-function event(id: string): Event {
-  return {
-    id,
-    timestamp: '2026-11-28T02:15:00.146778322Z',
-    action: 'push',
-    target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 401, digest: 'sha256:812b', repository: 'demo/hello', tag: 'v1' },
-    request: { id: `r-${id}`, addr: '127.0.0.1:5000', host: 'registry', method: 'PUT', useragent: 'test' },
-    actor: {},
-    source: { addr: 'node-1:5000', instanceID: 'instance-1' },
-  };
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
