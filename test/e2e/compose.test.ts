@@ -127,7 +127,16 @@ describe('kubernetes manifests', () => {
     metadata?: { name?: string };
     data?: Record<string, string>;
     stringData?: Record<string, string>;
-    spec?: { replicas?: number; template?: { spec?: { terminationGracePeriodSeconds?: number } } };
+    spec?: { replicas?: number; template?: { spec?: PodSpec } };
+  };
+  type PodSpec = {
+    terminationGracePeriodSeconds?: number;
+    securityContext?: { runAsGroup?: number; fsGroup?: number };
+    containers?: {
+      env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[];
+      volumeMounts?: { name: string; mountPath: string }[];
+    }[];
+    volumes?: { name: string; secret?: { secretName: string; items?: { key: string; path: string }[] } }[];
   };
   const manifests = (): Manifest[] =>
     files.flatMap((name) => parseAllDocuments(readFileSync(join(KUBERNETES, name), 'utf8')).map((document) => document.toJS() as Manifest));
@@ -172,6 +181,28 @@ describe('kubernetes manifests', () => {
     const herald = parse(find('ConfigMap', 'herald-config')!.data!['herald.yaml']!) as { worker: { lockDurationMs: number } };
     const longestTimeoutSeconds = herald.worker.lockDurationMs / 2 / 1000;
     expect(find('Deployment', 'worker')!.spec!.template!.spec!.terminationGracePeriodSeconds).toBeGreaterThan(longestTimeoutSeconds);
+  });
+
+  it('hands ingest its token and the board its password as files from the Secret, not as variables', () => {
+    const secretKeys = Object.keys(find('Secret', 'herald')!.stringData!);
+    for (const [deployment, variable, key] of [
+      ['ingest', 'HERALD_INGEST_TOKEN_FILE', 'ingest-token'],
+      ['board', 'HERALD_BOARD_PASSWORD_FILE', 'board-password'],
+    ] as const) {
+      const pod = find('Deployment', deployment)!.spec!.template!.spec!;
+      const container = pod.containers![0]!;
+      const path = container.env!.find((entry) => entry.name === variable)?.value;
+      expect(path, `${deployment} sets ${variable}`).toBeDefined();
+      expect(container.env!.map((entry) => entry.valueFrom?.secretKeyRef?.key)).not.toContain(key);
+      // The file is an item of a Secret volume mounted where the variable points.
+      const mount = container.volumeMounts!.find((candidate) => path!.startsWith(`${candidate.mountPath}/`))!;
+      const volume = pod.volumes!.find((candidate) => candidate.name === mount.name)!;
+      expect(volume.secret?.secretName).toBe('herald');
+      expect(volume.secret?.items).toContainEqual({ key, path: path!.slice(mount.mountPath.length + 1) });
+      expect(secretKeys).toContain(key);
+      // The pod's user reads it through its group.
+      expect(pod.securityContext?.fsGroup).toBe(pod.securityContext?.runAsGroup);
+    }
   });
 
   it('has a config and endpoints herald accepts once the placeholder secret is replaced', () => {

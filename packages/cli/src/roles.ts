@@ -41,7 +41,7 @@ export interface ReloadResult {
 }
 
 /** Settings a reload applies; every other key needs a restart. */
-const RELOADABLE = new Set(['endpoints', 'source', 'log']);
+const RELOADABLE = new Set(['endpoints', 'egress', 'source', 'log']);
 
 /** The keys of `next` (one level down: `http.port`) that differ from `current` and a reload cannot apply. */
 function restartNeeded(current: HeraldConfig, next: HeraldConfig): string[] {
