@@ -59,7 +59,8 @@ describe('producer', () => {
       expect(envelope.id).toBe(envelopeJobId(envelope.events));
     }
     expect(await queue.getWaitingCount()).toBe(envelopes.length);
-  });
+    // 10,000 writes to a real Redis: about a second alone, several on a busy shared machine.
+  }, 60_000);
 
   it('enqueues the same events written twice as one job', async () => {
     await producer.write(event('a'), event('b'));
