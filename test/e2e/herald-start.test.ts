@@ -142,7 +142,9 @@ describe('herald start', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toStrictEqual({ status: 'ready', checks: { redis: true, worker: true } });
+    // Warnings depend on the Redis the suite runs against (redis-risks.test.ts checks them).
+    const { warnings: _warnings, ...readiness } = (await ready.json()) as Record<string, unknown>;
+    expect(readiness).toStrictEqual({ status: 'ready', checks: { redis: true, worker: true } });
   });
 
   it('serves the board with the login and refuses it without', async () => {

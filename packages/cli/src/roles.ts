@@ -6,7 +6,7 @@ import { registerBoard, type Board } from '@herald/board';
 import { ConfigError, credentialsRequiredOffLoopback, isLoopbackHost, redactUrl, type HeraldConfig } from '@herald/config';
 import { IngestMetrics, registerIngest } from '@herald/ingest';
 import { createProducer } from '@herald/producer';
-import { readFleetStatus, registerQueueDepth, startWorker, type RunningWorker } from '@herald/worker';
+import { readFleetStatus, readRedisRisks, registerQueueDepth, registerRedisRisks, startWorker, type RunningWorker } from '@herald/worker';
 import { debugVars } from './server/debug-vars.js';
 import { createProcessServer, type ReadinessCheck } from './server/process-server.js';
 import { VERSION } from './version.js';
@@ -84,7 +84,9 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
       debugVars(current.endpoints, await readFleetStatus(redis, config.redis.prefix, endpointNames()), {
         herald: { version: VERSION, roles: [...roles] },
       }),
+    warnings: async () => (await readRedisRisks(redis))?.map((risk) => risk.message) ?? [],
   });
+  registerRedisRisks(registry, redis);
   const closeQueueDepth = registerQueueDepth(registry, redis, config.redis.prefix, endpointNames);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -101,10 +103,13 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
     throw error;
   }
 
+  // Said once at start, and kept in /readyz and herald_redis_risk while it lasts.
+  const risks = await readRedisRisks(redis);
+  for (const risk of risks ?? []) logger.warn({ component: 'redis', risk: risk.risk, setting: risk.setting }, risk.message);
   let closing: Promise<void> | undefined;
   return {
     app,
-    lines: started.lines,
+    lines: [...started.lines, ...(risks ?? []).map((risk) => `redis: WARNING ${risk.message}`)],
     url: started.base,
     reload: async (next) => {
       const result = (await started.worker?.reload(next)) ?? { added: [], removed: [], changed: [] };

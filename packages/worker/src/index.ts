@@ -32,6 +32,8 @@ export type { FanOutOptions } from './fan-out.js';
 export { startWorker } from './worker.js';
 export type { RunningWorker, WorkerOptions, WorkerReload } from './worker.js';
 export { readFleetStatus } from './fleet-status.js';
+export { readRedisRisks, REDIS_RISK_IDS, registerRedisRisks } from './redis-risks.js';
+export type { RedisRisk, RedisRiskId } from './redis-risks.js';
 export type { EndpointStatus } from './fleet-status.js';
 export { replayFailed } from './replay.js';
 export type { ReplayOptions } from './replay.js';

@@ -19,6 +19,8 @@ export interface ProcessServerOptions {
   readiness: ReadinessCheck[];
   /** The /debug/vars document. */
   debugVars: () => Promise<Record<string, unknown>>;
+  /** What /readyz adds as `warnings`: risks that do not make the process unready (a Redis without AOF, say). @defaultValue none */
+  warnings?: (() => Promise<string[]>) | undefined;
   /** Largest request body any route accepts, in bytes. @defaultValue 1048576 */
   bodyLimit?: number;
 }
@@ -47,7 +49,7 @@ async function holds(check: ReadinessCheck): Promise<boolean> {
 
 /**
  * The one HTTP server of a Herald process, with what every process serves:
- * `GET /healthz` (up), `GET /readyz` (Redis reachable, workers consuming),
+ * `GET /healthz` (up), `GET /readyz` (Redis reachable, workers consuming; `warnings` on risks),
  * `GET /metrics` (Prometheus text) and `GET /debug/vars` (expvar JSON). Roles add
  * their routes (ingest's POST /events, the board) before it listens.
  */
@@ -69,7 +71,10 @@ export function createProcessServer(options: ProcessServerOptions): FastifyInsta
   app.get('/readyz', async (_request, reply) => {
     const results = await Promise.all(options.readiness.map(async (check) => [check.name, await holds(check)] as const));
     const ready = results.every(([, ok]) => ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+    const warnings = ready && options.warnings !== undefined ? await options.warnings().catch(() => []) : [];
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results), ...(warnings.length > 0 ? { warnings } : {}) });
   });
   app.get('/metrics', async (_request, reply) => {
     const text = await options.registry.metrics();
