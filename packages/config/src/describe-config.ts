@@ -55,5 +55,8 @@ export function summarizeConfig(config: HeraldConfig): string {
       : `${enabled.length} endpoint${enabled.length === 1 ? '' : 's'}${names === '' ? '' : ` (${names})`}` +
         (disabled > 0 ? ` + ${disabled} disabled` : '');
   const from = config.source.registryConfig ? ' from a registry config.yml' : '';
-  return `${endpoints}${from}; redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"; http ${config.http.host}:${config.http.port}`;
+  // Egress is worth a word only once something beyond the always-refused ranges is denied.
+  const { deny, allow } = config.egress;
+  const egress = deny.length === 0 ? '' : `; egress deny ${deny.join(', ')}${allow.length === 0 ? '' : ` except ${allow.join(', ')}`}`;
+  return `${endpoints}${from}; redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"; http ${config.http.host}:${config.http.port}${egress}`;
 }

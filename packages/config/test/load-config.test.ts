@@ -373,6 +373,12 @@ describe('describeConfig and summarizeConfig', () => {
     expect(summarizeConfig(loaded)).not.toContain('url-pw-123');
   });
 
+  it('names the egress policy in the summary once something is denied', () => {
+    const loaded = loadConfig({ env: { HERALD_EGRESS_DENY: 'private', HERALD_EGRESS_ALLOW: '10.1.0.0/16,hooks.internal' } });
+    expect(summarizeConfig(loaded)).toMatch(/; egress deny private except 10\.1\.0\.0\/16, hooks\.internal$/);
+    expect(summarizeConfig(loadConfig({ env: { HERALD_EGRESS_ALLOW: '10.1.0.0/16' } }))).not.toContain('egress');
+  });
+
   it('summarizes in one line without secrets', () => {
     const summary = summarizeConfig(config());
     expect(summary).toBe(

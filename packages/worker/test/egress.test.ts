@@ -76,6 +76,15 @@ describe('egress.deny: [private]', () => {
     expect(endpoint.requests.map((request) => JSON.parse(request.body).events[0].id)).toStrictEqual(['a', 'b', 'c']);
   });
 
+  it('refuses loopback however the URL spells it (hex, a single number, a short form)', async () => {
+    const endpoint = await receiver();
+    for (const host of ['0x7f.0.0.1', '2130706433', '127.1']) {
+      const refused = await refusal(sinkFor(endpoint.url.replace('127.0.0.1', host), PRIVATE).sink.write(event('a')));
+      expect(refused.address).toBe('127.0.0.1');
+    }
+    expect(endpoint.connections).toBe(0);
+  });
+
   it('refuses a CIDR of its own and names it', async () => {
     const endpoint = await receiver();
     const refused = await refusal(sinkFor(endpoint.url, { deny: ['127.0.0.0/30'], allow: [] }).sink.write(event('a')));
