@@ -17,10 +17,33 @@ export async function freePort(): Promise<number> {
   });
 }
 
+async function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free loopback port for a Redis Cluster node: its cluster bus listens on the port +
+ * 10000, so both must be free and the port below 55536. Picked at random from 20000-55000.
+ */
+export async function freeClusterPort(taken: ReadonlySet<number> = new Set()): Promise<number> {
+  for (let tries = 0; tries < 200; tries += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 35_000);
+    if (taken.has(port) || taken.has(port + 10_000) || taken.has(port - 10_000)) continue;
+    if ((await bindable(port)) && (await bindable(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
 /** Options of a private redis-server. */
 export interface RedisServerOptions {
   /** Extra redis-server arguments, e.g. ['--appendonly', 'yes']. @defaultValue [] */
   args?: string[];
+  /** The port to listen on (a cluster node needs one below 55536, see freeClusterPort). @defaultValue a free port */
+  port?: number;
 }
 
 /**
@@ -40,7 +63,7 @@ export class RedisServer {
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options.args ?? []);
+    const server = new RedisServer(options.port ?? (await freePort()), options.args ?? []);
     await server.restart();
     return server;
   }
