@@ -84,7 +84,7 @@ type Outcome = { status: number; error?: EndpointResponseError } | { error: Endp
  * Every connection goes to an address the egress policy permits: the host name is
  * resolved once and the socket connects to the address checked (egress-lookup.ts); an IP
  * in the URL is checked as written. A refused attempt fails with an EndpointRequestError
- * of reason `egress`, whose cause is the EgressRefusedError naming the rule.
+ * of reason `egress`, whose `refusal` is the EgressRefusedError naming the rule.
  */
 export class HttpSink implements Sink {
   readonly #endpoint: EndpointConfig;
