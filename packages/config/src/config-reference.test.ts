@@ -18,6 +18,13 @@ function secretFile(name: string, content: string): string {
   return path;
 }
 
+/** Settings a key is useless without: a Sentinel name needs Sentinels, and the other way round. */
+function companionsOf(key: string): Record<string, string> {
+  if (key === 'redis.sentinel.name') return { HERALD_REDIS_SENTINEL_NODES: 'redis://127.0.0.1:26379' };
+  if (key === 'redis.sentinel.nodes') return { HERALD_REDIS_SENTINEL_NAME: 'herald' };
+  return {};
+}
+
 /** The example as the environment would carry it. */
 function asEnv(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -46,7 +53,7 @@ describe('the reference', () => {
     for (const { key, leaf } of settings()) {
       // A `…File` key names a file: the example's file is made, holding a secret.
       const example = key.endsWith('File') ? secretFile(key, 'example-secret') : leaf.example;
-      const env: Record<string, string> = { [leaf.env]: asEnv(example) };
+      const env: Record<string, string> = { ...companionsOf(key), [leaf.env]: asEnv(example) };
       // Off loopback, ingest and the board ask for credentials elsewhere; the example itself must pass.
       expect(() => loadConfig({ env }), key).not.toThrow();
     }

@@ -2,6 +2,7 @@ import { formatDuration } from './duration.js';
 import { formatByteSize } from './field-readers.js';
 import type { HeraldConfig } from './load-config.js';
 import { REDACTED, redactUrl } from './redact.js';
+import { describeRedis } from './redis-settings.js';
 
 const secret = (value: string): string => (value === '' ? '' : REDACTED);
 
@@ -11,7 +12,15 @@ const secret = (value: string): string => (value === '' ? '' : REDACTED);
  */
 export function describeConfig(config: HeraldConfig): Record<string, unknown> {
   return {
-    redis: { url: redactUrl(config.redis.url), prefix: config.redis.prefix },
+    redis: {
+      mode: config.redis.mode,
+      ...(config.redis.mode === 'standalone' ? { url: redactUrl(config.redis.url) } : {}),
+      ...(config.redis.mode === 'cluster' ? { cluster: { nodes: config.redis.cluster.nodes.map(redactUrl) } } : {}),
+      ...(config.redis.mode === 'sentinel' ? { sentinel: { name: config.redis.sentinel.name, nodes: config.redis.sentinel.nodes.map(redactUrl) } } : {}),
+      ...(config.redis.password === undefined ? {} : { password: REDACTED }),
+      prefix: config.redis.prefix,
+      durability: config.redis.durability,
+    },
     http: config.http,
     ingest: {
       token: secret(config.ingest.token),
@@ -58,5 +67,6 @@ export function summarizeConfig(config: HeraldConfig): string {
   // Egress is worth a word only once something beyond the always-refused ranges is denied.
   const { deny, allow } = config.egress;
   const egress = deny.length === 0 ? '' : `; egress deny ${deny.join(', ')}${allow.length === 0 ? '' : ` except ${allow.join(', ')}`}`;
-  return `${endpoints}${from}; redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"; http ${config.http.host}:${config.http.port}${egress}`;
+  const durability = config.redis.durability === 'replicated' ? ', writes wait for a replica' : '';
+  return `${endpoints}${from}; redis ${describeRedis(config.redis)} prefix "${config.redis.prefix}"${durability}; http ${config.http.host}:${config.http.port}${egress}`;
 }

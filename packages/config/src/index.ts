@@ -16,3 +16,5 @@ export type { EgressConfig } from './egress.js';
 export { ipBytes, parseIpRange, rangeContains } from './ip-range.js';
 export type { IpRange } from './ip-range.js';
 export type { LogLevel } from './schema.js';
+export { describeRedis, readRedisSettings } from './redis-settings.js';
+export type { RedisDurability, RedisMode, RedisSettings } from './redis-settings.js';

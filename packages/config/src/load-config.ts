@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js';
 import { isRecord } from './field-readers.js';
 import { isLoopbackHost } from './loopback.js';
 import { readSecretFile } from './secret-file.js';
+import { readRedisSettings, type RedisSettings } from './redis-settings.js';
 import type { Report } from './field-readers.js';
 import { schema, type LogLevel } from './schema.js';
 
@@ -21,7 +22,7 @@ export interface LoadConfigOptions {
 
 /** The configuration of a Herald process, checked and with defaults applied. */
 export interface HeraldConfig {
-  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly redis: RedisSettings;
   readonly http: { readonly host: string; readonly port: number };
   readonly ingest: {
     readonly token: string;
@@ -119,7 +120,7 @@ function lockProblems(endpoints: readonly EndpointConfig[], lockDurationMs: numb
 function readSecretFiles(
   value: { redis: { url: string; passwordFile: string }; ingest: { token: string; tokenFile: string }; board: { password: string; passwordFile: string } },
   problems: ConfigProblem[],
-): { redisUrl: string; ingestToken: string; boardPassword: string } {
+): { redisUrl: string; redisPassword: string | undefined; ingestToken: string; boardPassword: string } {
   const report: Report = (key, reason) => problems.push({ key, reason });
   const fromFile = (direct: string, file: string, key: string, directKey: string): string => {
     if (file === '') return direct;
@@ -136,6 +137,7 @@ function readSecretFiles(
   }
   return {
     redisUrl,
+    redisPassword,
     ingestToken: fromFile(value.ingest.token, value.ingest.tokenFile, 'ingest.tokenFile', 'ingest.token'),
     boardPassword: fromFile(value.board.password, value.board.passwordFile, 'board.passwordFile', 'board.password'),
   };
@@ -147,7 +149,9 @@ function distinct(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const seen = new Set<string>();
   return problems.filter((problem) => {
     const line = `${problem.key}: ${problem.reason}`;
-    if (seen.has(line) || (problem.reason === 'unknown key' && notMaps.has(problem.key))) return false;
+    // Under a key that is not a map, its sub-sections are not maps either: one problem says it.
+    const underNotMap = [...notMaps].some((key) => problem.key.startsWith(`${key}.`));
+    if (seen.has(line) || (problem.reason === 'unknown key' && notMaps.has(problem.key)) || underNotMap) return false;
     seen.add(line);
     return true;
   });
@@ -193,10 +197,25 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   problems.push(...lockProblems(endpoints, config.get('worker.lockDurationMs') as number, endpointsKey));
   const value = config.getProperties();
   const secrets = readSecretFiles(value, problems);
+  const redisUrlGiven = env['HERALD_REDIS_URL'] !== undefined || (isRecord(document['redis']) && document['redis']['url'] !== undefined);
+  // Read defensively: a `redis` that is not a map was reported by convict already.
+  const redisValue: Partial<typeof value.redis> = isRecord(value.redis) ? value.redis : {};
+  const redis = readRedisSettings(
+    {
+      url: secrets.redisUrl,
+      urlGiven: redisUrlGiven,
+      prefix: redisValue.prefix ?? 'herald',
+      cluster: { nodes: redisValue.cluster?.nodes ?? [] },
+      sentinel: { name: redisValue.sentinel?.name ?? '', nodes: redisValue.sentinel?.nodes ?? [] },
+      durability: redisValue.durability ?? 'acknowledged',
+    },
+    secrets.redisPassword,
+    (key, reason) => problems.push({ key, reason }),
+  );
   if (problems.length > 0) throw new ConfigError(distinct(problems));
 
   return {
-    redis: { url: secrets.redisUrl, prefix: value.redis.prefix },
+    redis,
     http: value.http,
     ingest: { token: secrets.ingestToken, tokens: value.ingest.tokens, allowAnonymous: value.ingest.allowAnonymous, maxBodyBytes: value.ingest.maxBodyBytes },
     // Unset, a board others can reach changes nothing (board.readOnly).

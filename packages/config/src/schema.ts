@@ -22,6 +22,16 @@ function commaList(value: string): string[] {
   return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
 }
 
+function checkRedisUrl(value: unknown): void {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new Error('must be a redis:// or rediss:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('must be a redis:// or rediss:// URL');
+}
+
 function checkList(value: unknown, problemOf: (entry: unknown) => string | undefined): void {
   if (!Array.isArray(value)) throw new Error('must be a list');
   const problem = value.map(problemOf).find((found) => found !== undefined);
@@ -36,16 +46,14 @@ convict.addFormats({
       if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a host name or IP address');
     },
   },
-  'redis-url': {
+  'redis-url': { validate: checkRedisUrl },
+  // A list of node URLs; from the environment, comma-separated.
+  'redis-url-list': {
     validate(value: unknown) {
-      let url: URL;
-      try {
-        url = new URL(String(value));
-      } catch {
-        throw new Error('must be a redis:// or rediss:// URL');
-      }
-      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('must be a redis:// or rediss:// URL');
+      if (!Array.isArray(value)) throw new Error('must be a list of redis:// URLs');
+      value.forEach(checkRedisUrl);
     },
+    coerce: commaList,
   },
   'redis-prefix': {
     validate(value: unknown) {
@@ -121,6 +129,40 @@ export const schema = {
       default: '',
       env: 'HERALD_REDIS_PASSWORD_FILE',
       example: '/run/secrets/redis-password',
+    },
+    cluster: {
+      nodes: {
+        doc: 'A Redis Cluster instead of `redis.url`: a few of its nodes (`redis://host:port`), from which Herald learns the rest. Each endpoint\'s queue then sits in a hash slot of its own. In the environment: comma-separated. Secret: URLs may carry a password.',
+        format: 'redis-url-list',
+        default: [] as string[],
+        env: 'HERALD_REDIS_CLUSTER_NODES',
+        sensitive: true,
+        example: 'redis://10.0.1.1:6379,redis://10.0.1.2:6379,redis://10.0.1.3:6379',
+      },
+    },
+    sentinel: {
+      name: {
+        doc: 'The master name Sentinel monitors (`sentinel monitor <name> …`); with `redis.sentinel.nodes`, Herald asks the Sentinels where the master is, instead of using `redis.url`.',
+        format: 'plain-string',
+        default: '',
+        env: 'HERALD_REDIS_SENTINEL_NAME',
+        example: 'herald',
+      },
+      nodes: {
+        doc: 'The Sentinels (`redis://host:port`, usually port 26379), with `redis.sentinel.name`. The master\'s password is `redis.passwordFile` (or in these URLs). In the environment: comma-separated.',
+        format: 'redis-url-list',
+        default: [] as string[],
+        env: 'HERALD_REDIS_SENTINEL_NODES',
+        sensitive: true,
+        example: 'redis://10.0.2.1:26379,redis://10.0.2.2:26379,redis://10.0.2.3:26379',
+      },
+    },
+    durability: {
+      doc: 'When a write counts as done. `acknowledged`: the Redis that took it has it (in memory, and on disk as its AOF policy says). `replicated`: a replica has it too (Redis `WAIT`), so a failover loses nothing acknowledged; a write no replica confirms in time fails, and can be retried.',
+      format: ['acknowledged', 'replicated'],
+      default: 'acknowledged',
+      env: 'HERALD_REDIS_DURABILITY',
+      example: 'replicated',
     },
     prefix: {
       doc: 'Prefix of every Redis key Herald writes; processes with the same prefix share queues. 1 to 64 letters, digits, `.`, `_`, `-` or braces.',

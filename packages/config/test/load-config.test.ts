@@ -49,7 +49,7 @@ describe('loadConfig', () => {
   it('applies defaults without a file', () => {
     const config = loadConfig({ env: {} });
     expect(config).toStrictEqual({
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'herald' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'herald', mode: 'standalone', cluster: { nodes: [] }, sentinel: { name: '', nodes: [] }, password: undefined, durability: 'acknowledged' },
       http: { host: '127.0.0.1', port: 8420 },
       ingest: { token: '', tokens: {}, allowAnonymous: false, maxBodyBytes: 1_048_576 },
       board: { username: '', password: '', readOnly: false },
@@ -172,7 +172,7 @@ describe('loadConfig', () => {
         HERALD_ENDPOINTS: JSON.stringify([{ name: 'env', url: 'http://127.0.0.1:1/' }]),
       },
     });
-    expect(config.redis).toStrictEqual({ url: 'redis://from-redis-url:6379', prefix: 'from-env' });
+    expect(config.redis).toStrictEqual({ url: 'redis://from-redis-url:6379', prefix: 'from-env', mode: 'standalone', cluster: { nodes: [] }, sentinel: { name: '', nodes: [] }, password: undefined, durability: 'acknowledged' });
     expect(config.http.port).toBe(9100);
     expect(config.board.readOnly).toBe(true);
     expect(config.worker.concurrency).toBe(3);
@@ -509,5 +509,47 @@ describe('egress settings', () => {
     expect(problemsOf(() => load(text)).map((problem) => problem.key).sort()).toStrictEqual(
       ['endpoints[0].egress.allow[1]', 'endpoints[0].egress.deny'].sort(),
     );
+  });
+});
+
+describe('redis modes', () => {
+  it('uses a Redis Cluster when cluster nodes are listed, from the file or comma-separated from the environment', () => {
+    const fromFile = load('redis:\n  cluster:\n    nodes: [redis://10.0.1.1:6379, redis://10.0.1.2:6379]\n');
+    expect(fromFile.redis).toMatchObject({ mode: 'cluster', cluster: { nodes: ['redis://10.0.1.1:6379', 'redis://10.0.1.2:6379'] } });
+    const fromEnv = loadConfig({ env: { HERALD_REDIS_CLUSTER_NODES: 'redis://10.0.1.1:6379, redis://10.0.1.2:6379' } });
+    expect(fromEnv.redis.cluster.nodes).toStrictEqual(['redis://10.0.1.1:6379', 'redis://10.0.1.2:6379']);
+    expect(summarizeConfig(fromEnv)).toContain('; redis cluster redis://10.0.1.1:6379, redis://10.0.1.2:6379 prefix "herald";');
+  });
+
+  it('finds the master through Sentinel when a name and Sentinels are given', () => {
+    const config = loadConfig({
+      env: { HERALD_REDIS_SENTINEL_NAME: 'herald', HERALD_REDIS_SENTINEL_NODES: 'redis://:sentinel-pw-1@10.0.2.1:26379', HERALD_REDIS_DURABILITY: 'replicated' },
+    });
+    expect(config.redis).toMatchObject({ mode: 'sentinel', sentinel: { name: 'herald', nodes: ['redis://:sentinel-pw-1@10.0.2.1:26379'] }, durability: 'replicated' });
+    const summary = summarizeConfig(config);
+    expect(summary).toContain('; redis sentinel "herald" via redis://10.0.2.1:26379 prefix "herald", writes wait for a replica;');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('sentinel-pw-1');
+  });
+
+  it('takes REDIS_URL from the environment as a default that a cluster overrides', () => {
+    const config = loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379', HERALD_REDIS_CLUSTER_NODES: 'redis://10.0.1.1:6379' } });
+    expect(config.redis.mode).toBe('cluster');
+  });
+
+  it.each([
+    ['redis.url and cluster nodes', { HERALD_REDIS_URL: 'redis://a:6379', HERALD_REDIS_CLUSTER_NODES: 'redis://b:6379' }, 'redis.url', 'set redis.url or redis.cluster.nodes, not both'],
+    ['cluster and sentinel', { HERALD_REDIS_CLUSTER_NODES: 'redis://b:6379', HERALD_REDIS_SENTINEL_NAME: 'm', HERALD_REDIS_SENTINEL_NODES: 'redis://c:26379' }, 'redis.sentinel', 'not both'],
+    ['a Sentinel name without Sentinels', { HERALD_REDIS_SENTINEL_NAME: 'm' }, 'redis.sentinel.nodes', 'at least one Sentinel'],
+    ['Sentinels without a name', { HERALD_REDIS_SENTINEL_NODES: 'redis://c:26379' }, 'redis.sentinel.name', 'must name the master'],
+    ['a cluster node that is not a Redis URL', { HERALD_REDIS_CLUSTER_NODES: 'redis://b:6379,http://c:6379' }, 'redis.cluster.nodes', 'redis://'],
+    ['an unknown durability', { HERALD_REDIS_DURABILITY: 'fsynced' }, 'redis.durability', 'must be one of'],
+  ])('refuses %s, naming the key', (_name, env, key, reason) => {
+    const problems = problemsOf(() => loadConfig({ env }));
+    expect(problems).toContainEqual({ key, reason: expect.stringContaining(reason) });
+  });
+
+  it('refuses redis.url in the file together with cluster nodes', () => {
+    const problems = problemsOf(() => load('redis:\n  url: redis://a:6379\n  cluster:\n    nodes: [redis://b:6379]\n'));
+    expect(problems.map((problem) => problem.key)).toStrictEqual(['redis.url']);
   });
 });
