@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisConnectionSettings } from '@herald/producer';
+import { Redis, type Cluster } from 'ioredis';
 
 /**
  * The one Redis connection all of a board's queues share. It logs an outage once (not
@@ -7,15 +8,16 @@ import { Redis } from 'ioredis';
  * BullMQ itself waits for a first connection without bound.
  */
 export class BoardConnection {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly #log: FastifyBaseLogger;
   #down = false;
   #waiting: Promise<boolean> | undefined;
 
-  constructor(url: string, log: FastifyBaseLogger) {
+  constructor(target: string | RedisConnectionSettings, log: FastifyBaseLogger) {
     // A command fails after one reconnect attempt instead of queueing until Redis returns,
     // so a request during an outage gets an error, not silence.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    const options = { maxRetriesPerRequest: 1 };
+    this.redis = typeof target === 'string' ? new Redis(target, options) : connectRedis(target, options);
     this.#log = log;
     this.redis.on('error', (err: Error) => {
       if (!this.#down) this.#log.warn({ err }, 'board cannot reach redis, retrying');

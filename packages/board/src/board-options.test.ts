@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBoardOptions, withDefaults, type BoardOptions } from './board-options.js';
 
 const appLogger = Fastify({ logger: false }).log;
-const base: BoardOptions = { redisUrl: 'redis://127.0.0.1:6379', prefix: 'herald', endpoints: [], host: '127.0.0.1' };
+const base: BoardOptions = { redis: 'redis://127.0.0.1:6379', prefix: 'herald', endpoints: [], host: '127.0.0.1' };
 
 function problemsOf(options: Partial<BoardOptions>): unknown {
   try {

@@ -1,10 +1,11 @@
 import { ConfigError, credentialsRequiredOffLoopback, type ConfigProblem, type EndpointConfig } from '@herald/config';
+import type { RedisConnectionSettings } from '@herald/producer';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Options of registerBoard. */
 export interface BoardOptions {
-  /** Redis holding the queues (`redis.url`). May carry a password: never logged. */
-  redisUrl: string;
+  /** Redis holding the queues: a URL (`redis.url`), or Herald's `redis.*` settings (one server, a Redis Cluster or Sentinel). May carry a password: never logged. */
+  redis: string | RedisConnectionSettings;
   /** Prefix of every Herald key in Redis (`redis.prefix`); the board shows that Herald's queues. */
   prefix: string;
   /** Every configured endpoint; disabled ones are shown too, their queues may still hold jobs. */
@@ -32,7 +33,7 @@ export const DEFAULT_BASE_PATH = '/board';
 export function withDefaults(options: BoardOptions, appLogger: FastifyBaseLogger): ResolvedBoardOptions {
   const basePath = options.basePath ?? DEFAULT_BASE_PATH;
   return {
-    redisUrl: options.redisUrl,
+    redis: options.redis,
     prefix: options.prefix,
     endpoints: options.endpoints,
     username: options.username ?? '',

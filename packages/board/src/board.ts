@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { endpointQueueName, INGRESS_QUEUE } from '@herald/producer';
+import { endpointQueueName, INGRESS_QUEUE, slotPerQueue, storedQueueName } from '@herald/producer';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { EndpointConfig } from '@herald/config';
@@ -38,13 +38,15 @@ export async function registerBoard(app: FastifyInstance, options: BoardOptions)
   const settings = withDefaults(options, app.log);
   checkBoardOptions(settings);
   const log = settings.logger.child({ component: 'board' });
-  const connection = new BoardConnection(settings.redisUrl, log);
+  const connection = new BoardConnection(settings.redis, log);
+  // On a Redis Cluster each queue is a hash tag; the board's labels stay the plain names.
+  const perSlot = slotPerQueue(connection.redis, settings.prefix);
   /** Queue handles by name, made once and reused across reloads. */
   const queues = new Map<string, Queue>();
   const queueOf = (name: string): Queue => {
     let queue = queues.get(name);
     if (queue === undefined) {
-      queue = new Queue(name, { connection: connection.redis, prefix: settings.prefix });
+      queue = new Queue(storedQueueName(name, perSlot), { connection: connection.redis, prefix: settings.prefix });
       // Each queue repeats the shared connection's errors, which BoardConnection logs once.
       queue.on('error', () => {});
       queues.set(name, queue);

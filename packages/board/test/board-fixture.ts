@@ -46,7 +46,7 @@ export class BoardHarness {
     this.apps.push(app);
     app.get('/healthz', async () => ({ status: 'ok' }));
     const board = await registerBoard(app, {
-      redisUrl: REDIS_URL,
+      redis: REDIS_URL,
       prefix: this.prefix,
       endpoints: endpoints(),
       host: '127.0.0.1',

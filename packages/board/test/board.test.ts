@@ -210,7 +210,7 @@ describe('registerBoard', () => {
   });
 
   it('answers 503 to API requests while Redis is unreachable, still serves the page, and closes', async () => {
-    const { app } = await h.start({ redisUrl: `redis://127.0.0.1:${await freePort()}` });
+    const { app } = await h.start({ redis: `redis://127.0.0.1:${await freePort()}` });
     const started = Date.now();
     const api = await app.inject({ url: '/board/api/queues', headers: AUTH });
     expect(api.statusCode).toBe(503);

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '@herald/producer';
+import type { Cluster, Redis } from 'ioredis';
 import type { HeraldConfig } from '@herald/config';
 import { EXIT_FAILURE } from './exit-codes.js';
 import type { CommandIo } from './io.js';
@@ -8,8 +9,8 @@ import type { CommandIo } from './io.js';
  * fast: one connection attempt, no reconnect, one try per command. An unreachable Redis
  * becomes `herald: <failure>: <reason>` on stderr and exit 1, never a hang.
  */
-export async function withCommandRedis(config: HeraldConfig, io: CommandIo, failure: string, work: (redis: Redis) => Promise<number>): Promise<number> {
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+export async function withCommandRedis(config: HeraldConfig, io: CommandIo, failure: string, work: (redis: Redis | Cluster) => Promise<number>): Promise<number> {
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => {});
   try {
     await redis.connect();

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '@herald/producer';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type HeraldConfig } from '@herald/config';
 import type { RunningRoles } from './roles.js';
@@ -39,7 +39,7 @@ export function listenForReload(config: HeraldConfig, running: RunningRoles, log
   };
   const onHangup = () => reload('SIGHUP');
   process.on('SIGHUP', onHangup);
-  const subscriber = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
+  const subscriber = connectRedis(config.redis, { lazyConnect: true, maxRetriesPerRequest: null });
   subscriber.on('error', () => {});
   subscriber.on('message', () => reload('herald reload'));
   subscriber.subscribe(reloadChannel(config.redis.prefix)).catch((error: unknown) => log.warn({ err: error }, 'cannot listen for herald reload; SIGHUP still reloads'));

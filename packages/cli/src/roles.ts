@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { registerBoard, type Board } from '@herald/board';
-import { ConfigError, credentialsRequiredOffLoopback, isLoopbackHost, redactUrl, type HeraldConfig } from '@herald/config';
+import { ConfigError, credentialsRequiredOffLoopback, describeRedis, isLoopbackHost, type HeraldConfig } from '@herald/config';
 import { IngestMetrics, registerIngest } from '@herald/ingest';
-import { createProducer } from '@herald/producer';
+import { connectRedis, createProducer } from '@herald/producer';
 import { readFleetStatus, readRedisRisks, registerQueueDepth, registerRedisRisks, startWorker, type RunningWorker } from '@herald/worker';
 import { debugVars } from './server/debug-vars.js';
 import { createProcessServer, type ReadinessCheck } from './server/process-server.js';
@@ -70,7 +69,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
   // Except three gauges whose `_total` suffix Prometheus reserves for counters (promtool
   // refuses them); the per-type gauges nodejs_active_{handles,requests,resources} remain.
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', () => {});
   let current = config;
   const endpointNames = () => current.endpoints.map((endpoint) => endpoint.name);
@@ -165,7 +164,7 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
   let worker: RunningWorker | undefined;
   if (roles.has('board')) {
     board = await registerBoard(app, {
-      redisUrl: config.redis.url,
+      redis: config.redis,
       prefix: config.redis.prefix,
       endpoints: config.endpoints,
       username: config.board.username,
@@ -180,7 +179,7 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
   }
   if (roles.has('ingest')) {
     checkIngestExposure(config);
-    const producer = createProducer({ redis: config.redis.url, prefix: config.redis.prefix, logger });
+    const producer = createProducer({ redis: config.redis, prefix: config.redis.prefix, logger });
     await registerIngest(app, { sink: producer, token: config.ingest.token, tokens: config.ingest.tokens, maxBodyBytes: config.ingest.maxBodyBytes, listener: new IngestMetrics(registry) });
     closers.push(() => producer.close());
     const named = Object.keys(config.ingest.tokens);
@@ -193,7 +192,7 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
     readiness.push({ name: 'worker', check: async () => running.running() });
     closers.unshift(() => running.close());
     const names = running.endpoints.length === 0 ? 'no endpoints (add some to the config)' : worker.endpoints.join(', ');
-    lines.push(() => `worker: delivering to ${names} from ${redactUrl(config.redis.url)} (prefix "${config.redis.prefix}")`);
+    lines.push(() => `worker: delivering to ${names} from ${describeRedis(config.redis)} (prefix "${config.redis.prefix}")`);
   }
   lines.push((base) => `health: ${base}/healthz, ${base}/readyz, ${base}/metrics, ${base}/debug/vars`);
   await app.listen({ host: config.http.host, port: config.http.port });

@@ -1,14 +1,17 @@
 import type { Event } from '@herald/events';
 import { decodeSizedEvents, encodeEvents } from './event-codec.js';
 import { heraldJobOptions } from './ingress-queue.js';
+import { storedQueueName } from './queue-layout.js';
 
 /**
  * Each endpoint has its own BullMQ queue, so a dead endpoint backs up only its own.
  * The queue name is derived from the endpoint name, escaped so that any name is safe
- * in a Redis key and a job id.
+ * in a Redis key and a job id (braces included). With `slotPerQueue` (a Redis Cluster,
+ * queue-layout.ts) the name is a hash tag, `{endpoint.<name>}`: every key of the queue
+ * shares one hash slot, and each queue has a slot of its own.
  */
-export function endpointQueueName(endpoint: string): string {
-  return `endpoint.${encodeURIComponent(endpoint)}`;
+export function endpointQueueName(endpoint: string, slotPerQueue = false): string {
+  return storedQueueName(`endpoint.${encodeURIComponent(endpoint)}`, slotPerQueue);
 }
 
 /** Name of each delivery job. */

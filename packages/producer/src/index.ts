@@ -14,6 +14,7 @@ export {
   INGRESS_DEDUPE_WINDOW_MS,
   INGRESS_QUEUE,
   ingressJobOptions,
+  ingressQueueName,
   KEEP_FINISHED_JOBS,
   keepDeliveredJobs,
   UNLIMITED_ATTEMPTS,
@@ -44,3 +45,6 @@ export {
 export type { CompiledRoute, Route, RoutingTable } from './routes.js';
 export { describeRedis, openRedis, PRODUCER_REDIS_OPTIONS } from './redis-target.js';
 export type { RedisHandle, RedisTarget } from './redis-target.js';
+export { connectRedis, sentinelOptions } from './redis-connect.js';
+export { slotPerQueue, storedQueueName } from './queue-layout.js';
+export type { RedisConnectionSettings } from './redis-connect.js';

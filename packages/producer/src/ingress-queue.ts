@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Event } from '@herald/events';
+import { storedQueueName } from './queue-layout.js';
 
 /**
  * Name of the queue producers and ingest write whole envelopes to when no worker has
@@ -7,6 +8,11 @@ import type { Event } from '@herald/events';
  * drains it into the endpoint queues.
  */
 export const INGRESS_QUEUE = 'events';
+
+/** The ingress queue's name; with `slotPerQueue` (a Redis Cluster) a hash tag, as endpointQueueName's. */
+export function ingressQueueName(slotPerQueue = false): string {
+  return storedQueueName(INGRESS_QUEUE, slotPerQueue);
+}
 
 /** Name of each ingress job; its data is one Envelope. */
 export const ENVELOPE_JOB = 'envelope';

@@ -1,7 +1,11 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { connectRedis, isConnectionSettings, type RedisConnectionSettings } from './redis-connect.js';
 
-/** Where Herald's queues live: a URL, ioredis options, or a client the caller owns. */
-export type RedisTarget = string | RedisOptions | Redis | Cluster;
+/**
+ * Where Herald's queues live: a URL, ioredis options, Herald's `redis.*` settings (one
+ * server, a Redis Cluster or Sentinel), or a client the caller owns.
+ */
+export type RedisTarget = string | RedisOptions | RedisConnectionSettings | Redis | Cluster;
 
 /** A Redis client, whether Herald made it (and must close it), and where it points. */
 export interface RedisHandle {
@@ -39,6 +43,10 @@ export function describeRedis(client: Redis | Cluster): string {
     const nodes = client.nodes('all').map((node) => describeOptions(node.options));
     return nodes.length === 0 ? 'redis cluster' : `redis cluster ${nodes.join(',')}`;
   }
+  const { sentinels, name } = client.options;
+  if (sentinels !== undefined && sentinels !== null && sentinels.length > 0) {
+    return `sentinel "${name ?? ''}" via ${sentinels.map((sentinel) => describeOptions({ host: sentinel.host ?? '127.0.0.1', port: sentinel.port ?? 26379 })).join(',')}`;
+  }
   return describeOptions(client.options);
 }
 
@@ -47,6 +55,11 @@ export function openRedis(target: RedisTarget, options: RedisOptions = PRODUCER_
   if (target instanceof Redis || target instanceof Cluster) {
     return { client: target, owned: false, where: describeRedis(target) };
   }
-  const client = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  const client =
+    typeof target === 'string'
+      ? new Redis(target, options)
+      : isConnectionSettings(target)
+        ? connectRedis(target, options)
+        : new Redis({ ...options, ...target });
   return { client, owned: true, where: describeRedis(client) };
 }

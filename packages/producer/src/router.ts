@@ -2,7 +2,8 @@ import { Job, Queue } from 'bullmq';
 import type { Event } from '@herald/events';
 import type { Cluster, Redis } from 'ioredis';
 import { DELIVERY_JOB, deliveriesOf, deliveryJobData, deliveryJobOptions, endpointQueueName } from './delivery-job.js';
-import { ENVELOPE_JOB, INGRESS_QUEUE, ingressJobOptions } from './ingress-queue.js';
+import { ENVELOPE_JOB, ingressJobOptions, ingressQueueName } from './ingress-queue.js';
+import { slotPerQueue } from './queue-layout.js';
 import { compileRoutes, readRoutes, routesKey, type CompiledRoute } from './routes.js';
 
 /**
@@ -54,11 +55,14 @@ export class Router {
   readonly #client: Redis | Cluster;
   readonly #options: RouterOptions;
   readonly #queues = new Map<string, Queue>();
+  /** On a Redis Cluster, each queue in a slot of its own; the adds of a batch then go to several masters. */
+  readonly #slotPerQueue: boolean;
   #known: KnownRoutes | undefined;
 
   constructor(client: Redis | Cluster, options: RouterOptions) {
     this.#client = client;
     this.#options = options;
+    this.#slotPerQueue = slotPerQueue(client, options.prefix);
   }
 
   /** Reads the routes now (a write would otherwise read them first). */
@@ -103,14 +107,14 @@ export class Router {
     for (const { id, events, traceparent, source } of envelopes) {
       for (const { target, encoded } of deliveriesOf(events, routes)) {
         const data = deliveryJobData(encoded, undefined, traceparent, source);
-        adds.push(new Job(this.#queue(endpointQueueName(target.name)), DELIVERY_JOB, data, deliveryJobOptions(id), id).addJob(client));
+        adds.push(new Job(this.#queue(endpointQueueName(target.name, this.#slotPerQueue)), DELIVERY_JOB, data, deliveryJobOptions(id), id).addJob(client));
       }
     }
     return adds;
   }
 
   #addToIngress(client: RedisClient, envelopes: readonly RoutedEnvelope[]): Promise<string>[] {
-    const ingress = this.#queue(INGRESS_QUEUE);
+    const ingress = this.#queue(ingressQueueName(this.#slotPerQueue));
     return envelopes.map(({ id, events, traceparent, source }) => {
       const data = { events, ...(traceparent === undefined ? {} : { tp: traceparent }), ...(source === undefined ? {} : { src: source }) };
       return new Job(ingress, ENVELOPE_JOB, data, ingressJobOptions(id), id).addJob(client);
@@ -119,7 +123,7 @@ export class Router {
 
   /** The shared connection once BullMQ has loaded its scripts onto it. */
   #client$(): Promise<RedisClient> {
-    return this.#queue(INGRESS_QUEUE).client;
+    return this.#queue(ingressQueueName(this.#slotPerQueue)).client;
   }
 
   #queue(name: string): Queue {

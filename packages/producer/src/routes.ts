@@ -55,18 +55,17 @@ export function compileRoutes(table: RoutingTable): CompiledRoute[] {
 }
 
 /**
- * Writes the table (atomically: version and routes together) and adds its names to the
- * known endpoints. With `ifAbsent`, writes only when no table exists (Redis lost it).
- * Returns whether it wrote.
+ * Adds the table's names to the known endpoints, then writes the table (atomically:
+ * version and routes in one hash). In that order, every name a producer can route to is
+ * already known, without a transaction across two keys, which a Redis Cluster would
+ * refuse (they sit in different slots). With `ifAbsent`, writes only when no table
+ * exists (Redis lost it). Returns whether it wrote.
  */
 export async function publishRoutes(redis: Redis | Cluster, prefix: string, table: RoutingTable, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
   const key = routesKey(prefix);
   if (options.ifAbsent && (await redis.exists(key)) === 1) return false;
-  const transaction = redis.multi().hset(key, 'version', table.version, 'routes', JSON.stringify(table.routes));
-  if (table.routes.length > 0) transaction.sadd(knownEndpointsKey(prefix), ...table.routes.map((route) => route.name));
-  const results = await transaction.exec();
-  const failed = results?.find(([error]) => error !== null)?.[0];
-  if (failed) throw failed;
+  if (table.routes.length > 0) await redis.sadd(knownEndpointsKey(prefix), ...table.routes.map((route) => route.name));
+  await redis.hset(key, 'version', table.version, 'routes', JSON.stringify(table.routes));
   return true;
 }
 

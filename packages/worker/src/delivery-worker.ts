@@ -2,7 +2,17 @@ import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { formatDuration, type EndpointConfig } from '@herald/config';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { formatTraceparent, parseTraceparent, withTraceparent, type Event, type Sink } from '@herald/events';
-import { acceptedAtOf, endpointQueueName, sizedDeliveryEvents, EventCodecError, keepDeliveredJobs, UNLIMITED_ATTEMPTS, type DeliveryJobData } from '@herald/producer';
+import {
+  acceptedAtOf,
+  endpointQueueName,
+  sizedDeliveryEvents,
+  EventCodecError,
+  keepDeliveredJobs,
+  slotPerQueue,
+  UNLIMITED_ATTEMPTS,
+  type DeliveryJobData,
+  type RedisConnectionSettings,
+} from '@herald/producer';
 import type { Logger } from 'pino';
 import { givesUp, retryDelay, type RetryPolicy } from './backoff.js';
 import { sendBatch, type BatchItem, type BatchOutcome } from './batch-send.js';
@@ -11,7 +21,7 @@ import { DeliveryQueueWorker, peekNextInLine, takeWaiting } from './batch-taker.
 import { DeliveredAhead } from './delivered-ahead.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 import { isEndpointWide } from './endpoint-errors.js';
-import { workerConnection } from './redis-connection.js';
+import { WorkerConnections } from './redis-connection.js';
 
 type DeliveryJob = Job<DeliveryJobData>;
 
@@ -37,8 +47,8 @@ export interface PauseListener {
 
 /** Options of DeliveryWorker. */
 export interface DeliveryWorkerOptions {
-  /** Redis URL of Herald's queues. */
-  redisUrl: string;
+  /** The Redis of Herald's queues (`redis.*`): one server, a Redis Cluster or Sentinel. */
+  redis: RedisConnectionSettings;
   /** Prefix of Herald's Redis keys. @defaultValue 'herald' */
   prefix?: string;
   /** Deliveries in flight in this process; ordered endpoints always use 1. */
@@ -132,6 +142,8 @@ export class DeliveryWorker {
   readonly #sink: Sink;
   readonly #replaySink: Sink;
   readonly #queue: Queue<DeliveryJobData>;
+  /** Clients made for a Redis Cluster, ended after the queue and worker. */
+  readonly #connections: WorkerConnections;
   readonly #worker: DeliveryQueueWorker;
   readonly #policy: RetryPolicy;
   readonly #log: Logger;
@@ -159,11 +171,13 @@ export class DeliveryWorker {
     this.#latencyListener = options.latencyListener;
     this.#pauseListener = options.pauseListener;
     this.#lockDurationMs = options.lockDurationMs ?? 30_000;
+    this.#connections = new WorkerConnections(options.redis);
     const prefix = options.prefix ?? 'herald';
-    const name = endpointQueueName(endpoint.name);
+    // On a Redis Cluster, the queue is a hash tag: a slot of its own (queue-layout.ts).
+    const name = endpointQueueName(endpoint.name, slotPerQueue(options.redis, prefix));
     // A batch takes and settles its deliveries with one script each, all sent in the same
     // tick: auto-pipelining writes them to the socket together instead of one write each.
-    const connection = () => ({ ...workerConnection(options.redisUrl), enableAutoPipelining: endpoint.maxBatch > 1 });
+    const connection = () => this.#connections.next({ enableAutoPipelining: endpoint.maxBatch > 1 });
     this.#queue = new Queue<DeliveryJobData>(name, { connection: connection(), prefix });
     this.#queue.on('error', () => {});
     this.#deliveredAhead = new DeliveredAhead(this.#queue);
@@ -561,6 +575,7 @@ export class DeliveryWorker {
     this.#closing = true;
     await this.#worker.close(force);
     await this.#queue.close();
+    await this.#connections.close();
     await this.#sink.close();
     if (this.#replaySink !== this.#sink) await this.#replaySink.close();
   }

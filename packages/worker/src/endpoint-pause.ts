@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { endpointQueueName } from '@herald/producer';
+import { endpointQueueName, slotPerQueue } from '@herald/producer';
 
 /**
  * Pausing an endpoint is pausing its BullMQ queue: the flag lives in Redis, so it holds
@@ -10,7 +10,7 @@ import { endpointQueueName } from '@herald/producer';
  */
 
 async function withQueue<T>(redis: Redis | Cluster, prefix: string, endpoint: string, use: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = new Queue(endpointQueueName(endpoint), { connection: redis, prefix, skipVersionCheck: true });
+  const queue = new Queue(endpointQueueName(endpoint, slotPerQueue(redis, prefix)), { connection: redis, prefix, skipVersionCheck: true });
   queue.on('error', () => {});
   try {
     return await use(queue);

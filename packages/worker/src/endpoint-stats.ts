@@ -76,12 +76,11 @@ export class EndpointStats {
     if (this.#pending.size === 0) return;
     const batch = [...this.#pending];
     this.#pending.clear();
-    const pipeline = this.#redis.pipeline();
-    for (const [endpoint, fields] of batch) {
-      for (const [field, delta] of fields) pipeline.hincrby(statsKey(this.#prefix, endpoint), field, delta);
-    }
-    const results = await pipeline.exec();
-    if (results?.some(([error]) => error !== null)) throw new Error('could not add delivery counts to Redis');
+    // One command per counter, sent together; not a pipeline, which a Redis Cluster refuses
+    // across endpoints (their keys sit in different slots).
+    const adds = batch.flatMap(([endpoint, fields]) => [...fields].map(([field, delta]) => this.#redis.hincrby(statsKey(this.#prefix, endpoint), field, delta)));
+    const results = await Promise.allSettled(adds);
+    if (results.some((result) => result.status === 'rejected')) throw new Error('could not add delivery counts to Redis');
   }
 
   /** Flushes what is left and stops the timer. */

@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { EndpointConfig } from '@herald/config';
 import { acceptsEvent, type Envelope, type Event } from '@herald/events';
 import {
@@ -7,20 +7,23 @@ import {
   deliveriesOf,
   deliveryJobData,
   deliveryJobOptions,
+  connectRedis,
   endpointQueueName,
-  INGRESS_QUEUE,
+  ingressQueueName,
   KEEP_FINISHED_JOBS,
+  slotPerQueue,
   UNLIMITED_ATTEMPTS,
   type DeliveryJobData,
+  type RedisConnectionSettings,
 } from '@herald/producer';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
-import { workerConnection } from './redis-connection.js';
+import { WorkerConnections } from './redis-connection.js';
 
 /** Options of FanOut. */
 export interface FanOutOptions {
-  /** Redis URL of Herald's queues. */
-  redisUrl: string;
+  /** The Redis of Herald's queues (`redis.*`): one server, a Redis Cluster or Sentinel. */
+  redis: RedisConnectionSettings;
   /** Prefix of Herald's Redis keys. @defaultValue 'herald' */
   prefix?: string;
   /** Ingress jobs fanned out at once by this process. @defaultValue 16 */
@@ -50,27 +53,30 @@ export class FanOut {
   readonly #worker: Worker<Envelope>;
   readonly #ingress: Queue<Envelope>;
   readonly #targets: Target[];
-  readonly #connection: Redis;
+  readonly #connection: Redis | Cluster;
+  readonly #connections: WorkerConnections;
   readonly #ordered: boolean;
   readonly #log: Logger;
 
   constructor(endpoints: readonly EndpointConfig[], options: FanOutOptions) {
     const prefix = options.prefix ?? 'herald';
-    this.#connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection = connectRedis(options.redis, { maxRetriesPerRequest: null });
     this.#connection.on('error', () => {});
+    this.#connections = new WorkerConnections(options.redis);
+    const perSlot = slotPerQueue(this.#connection, prefix);
     this.#targets = endpoints
       .filter((endpoint) => !endpoint.disabled)
       .map((endpoint) => ({
         name: endpoint.name,
         accepts: acceptsEvent(endpoint.ignore),
-        queue: new Queue<DeliveryJobData>(endpointQueueName(endpoint.name), { connection: this.#connection, prefix }),
+        queue: new Queue<DeliveryJobData>(endpointQueueName(endpoint.name, perSlot), { connection: this.#connection, prefix }),
       }));
     const log = (this.#log = options.logger);
     this.#ordered = endpoints.some((endpoint) => endpoint.ordered && !endpoint.disabled);
-    this.#ingress = new Queue<Envelope>(INGRESS_QUEUE, { connection: this.#connection, prefix });
+    this.#ingress = new Queue<Envelope>(ingressQueueName(perSlot), { connection: this.#connection, prefix });
     this.#ingress.on('error', () => {});
-    this.#worker = new Worker<Envelope>(INGRESS_QUEUE, (job) => this.#fanOut(job), {
-      connection: workerConnection(options.redisUrl),
+    this.#worker = new Worker<Envelope>(ingressQueueName(perSlot), (job) => this.#fanOut(job), {
+      connection: this.#connections.next(),
       prefix,
       autorun: false,
       concurrency: this.#ordered ? 1 : (options.concurrency ?? 16),
@@ -122,5 +128,6 @@ export class FanOut {
     await this.#worker.close(force);
     await Promise.all([this.#ingress.close(), ...this.#targets.map((target) => target.queue.close())]);
     await this.#connection.quit().catch(() => this.#connection.disconnect());
+    await this.#connections.close();
   }
 }

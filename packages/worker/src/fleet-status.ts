@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { readEndpointCounters, type EndpointCounters } from './endpoint-stats.js';
-import { endpointQueueName, readKnownEndpoints } from '@herald/producer';
+import { endpointQueueName, readKnownEndpoints, slotPerQueue } from '@herald/producer';
 import { oldestPendingAcceptedAt } from './oldest-pending.js';
 
 /** An endpoint as the whole fleet sees it: its counters and what waits in its queue. */
@@ -34,7 +34,7 @@ export async function readFleetStatus(redis: Redis | Cluster, prefix: string, en
   const counters = await readEndpointCounters(redis, prefix, names);
   const statuses = await Promise.all(
     names.map(async (name) => {
-      const queue = new Queue(endpointQueueName(name), { connection: redis, prefix, skipVersionCheck: true });
+      const queue = new Queue(endpointQueueName(name, slotPerQueue(redis, prefix)), { connection: redis, prefix, skipVersionCheck: true });
       try {
         const [counts, paused, oldest] = await Promise.all([
           queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused', 'failed'),

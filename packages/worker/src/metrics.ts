@@ -2,11 +2,10 @@ import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Event } from '@herald/events';
-import { INGRESS_QUEUE } from '@herald/producer';
+import { endpointQueueName, INGRESS_QUEUE, slotPerQueue, storedQueueName } from '@herald/producer';
 import type { DeliveryListener } from './delivery-listener.js';
 import type { ExpiryListener, LatencyListener, PauseListener, SplitListener } from './delivery-worker.js';
 import { oldestPendingAcceptedAt } from './oldest-pending.js';
-import { endpointQueueName } from '@herald/producer';
 
 /**
  * DeliveryMetrics counts and times this process's delivery attempts per endpoint for
@@ -108,6 +107,7 @@ export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, p
   // A function of endpoints follows a live reload; handles are kept per queue name.
   const current = typeof endpoints === 'function' ? endpoints : () => endpoints;
   const handles = new Map<string, Queue>();
+  const perSlot = slotPerQueue(redis, prefix);
   const queueOf = (name: string) => {
     let queue = handles.get(name);
     if (queue === undefined) {
@@ -117,12 +117,14 @@ export function registerQueueDepth(registry: Registry, redis: Redis | Cluster, p
     }
     return queue;
   };
+  // Labels keep the plain names (`events`, `endpoint.<name>`) on a cluster too, so dashboards hold.
   let names: string[] = [];
   const open = () => {
-    names = [INGRESS_QUEUE, ...current().map(endpointQueueName)];
-    return names.map(queueOf);
+    const endpointNames = current();
+    names = [INGRESS_QUEUE, ...endpointNames.map((endpoint) => endpointQueueName(endpoint))];
+    return names.map((name) => queueOf(storedQueueName(name, perSlot)));
   };
-  const endpointQueues = () => current().map((endpoint) => ({ endpoint, queue: queueOf(endpointQueueName(endpoint)) }));
+  const endpointQueues = () => current().map((endpoint) => ({ endpoint, queue: queueOf(endpointQueueName(endpoint, perSlot)) }));
   new Gauge({
     name: 'herald_queue_jobs',
     help: 'Jobs in each Herald queue by state, fleet-wide.',

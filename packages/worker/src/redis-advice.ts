@@ -1,5 +1,5 @@
 import { RECOMMENDED_HASH_MAX_LISTPACK_VALUE } from '@herald/producer';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /**
@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
  * `warn`, which one an operator should change and why. A Redis that refuses CONFIG GET
  * (managed services do) gets no advice. Returns the value it read, if any.
  */
-export async function adviseOnRedis(redis: Redis, logger: Logger): Promise<number | undefined> {
+export async function adviseOnRedis(redis: Redis | Cluster, logger: Logger): Promise<number | undefined> {
   let value: number;
   try {
     const reply = (await redis.config('GET', 'hash-max-listpack-value')) as string[];

@@ -1,10 +1,45 @@
-import type { RedisOptions } from 'ioredis';
+import { connectRedis, sentinelOptions, type RedisConnectionSettings } from '@herald/producer';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
 /**
- * ioredis options for BullMQ workers and queues from a Redis URL. Workers keep
- * ioredis's offline queue and reconnect forever: a Redis outage pauses delivery,
- * it does not stop the process.
+ * Workers keep ioredis's offline queue and reconnect forever: a Redis outage pauses
+ * delivery, it does not stop the process.
  */
-export function workerConnection(url: string): RedisOptions & { url: string } {
-  return { url, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 200, 2000) };
+const WORKER_REDIS_OPTIONS = { maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 200, 2000) } satisfies RedisOptions;
+
+/** What a BullMQ Queue or Worker takes as `connection`: options it makes a client of, or a client. */
+export type BullConnection = (RedisOptions & { url?: string }) | Redis | Cluster;
+
+/**
+ * The BullMQ connections of one worker component. For one server or Sentinel they are
+ * options, and BullMQ makes and closes its clients; BullMQ cannot make a Redis Cluster
+ * client from options, so for a cluster each is a Cluster made here, which `close()` ends
+ * once the BullMQ objects using it are closed.
+ */
+export class WorkerConnections {
+  readonly #settings: RedisConnectionSettings;
+  readonly #made: (Redis | Cluster)[] = [];
+
+  constructor(settings: RedisConnectionSettings) {
+    this.#settings = settings;
+  }
+
+  /** A connection for one Queue or Worker, with `extra` ioredis options. */
+  next(extra: RedisOptions = {}): BullConnection {
+    const options = { ...WORKER_REDIS_OPTIONS, ...extra };
+    if (this.#settings.mode === 'standalone') return { url: this.#settings.url, ...options };
+    if (this.#settings.mode === 'sentinel') return sentinelOptions(this.#settings, options);
+    const client = connectRedis(this.#settings, options);
+    client.on('error', () => {});
+    this.#made.push(client);
+    return client;
+  }
+
+  /** Ends the clients made here; call after closing what uses them. */
+  async close(): Promise<void> {
+    await Promise.all(this.#made.splice(0).map((client) => client.quit().then(
+      () => undefined,
+      () => client.disconnect(),
+    )));
+  }
 }

@@ -1,7 +1,7 @@
 import { Job, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Event } from '@herald/events';
-import { acceptedAtOf, deliveryEvents, deliveryJobOptions, DELIVERY_JOB, encodeEvents, endpointQueueName, type DeliveryJobData } from '@herald/producer';
+import { acceptedAtOf, deliveryEvents, deliveryJobOptions, DELIVERY_JOB, encodeEvents, endpointQueueName, slotPerQueue, type DeliveryJobData } from '@herald/producer';
 
 /** Which deliveries a window replay sends again. */
 export interface WindowReplayOptions {
@@ -61,7 +61,7 @@ export async function replayWindow(redis: Redis | Cluster, prefix: string, endpo
   const repository = options.repository === undefined ? undefined : repositoryMatcher(options.repository);
   const wanted = (event: Event) => (actions === undefined || actions.has(event.action)) && (repository === undefined || repository.test(event.target?.repository ?? ''));
 
-  const queue = new Queue(endpointQueueName(endpoint), { connection: redis, prefix, skipVersionCheck: true });
+  const queue = new Queue(endpointQueueName(endpoint, slotPerQueue(redis, prefix)), { connection: redis, prefix, skipVersionCheck: true });
   queue.on('error', () => {});
   try {
     const client = (await queue.client) as unknown as Redis;

@@ -1,6 +1,6 @@
 import type { EndpointConfig } from '@herald/config';
 import { publishRoutes, routingTable, type RoutingTable } from '@herald/producer';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** Options of RoutesPublisher. */
@@ -26,13 +26,13 @@ export function routesOf(endpoints: readonly EndpointConfig[]): RoutingTable {
  * still there (a Redis that lost its data) and writes it again when none is.
  */
 export class RoutesPublisher {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #table: RoutingTable;
   readonly #options: RoutesPublisherOptions;
   #published = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis, endpoints: readonly EndpointConfig[], options: RoutesPublisherOptions) {
+  constructor(redis: Redis | Cluster, endpoints: readonly EndpointConfig[], options: RoutesPublisherOptions) {
     this.#redis = redis;
     this.#table = routesOf(endpoints);
     this.#options = options;

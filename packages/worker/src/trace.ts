@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { EndpointConfig } from '@herald/config';
 import { acceptsEvent, type Event } from '@herald/events';
-import { acceptedAtOf, deliveryEvents, endpointQueueName, envelopeJobId, INGRESS_QUEUE, type DeliveryJobData } from '@herald/producer';
+import { acceptedAtOf, deliveryEvents, endpointQueueName, envelopeJobId, ingressQueueName, slotPerQueue, type DeliveryJobData } from '@herald/producer';
 
 /**
  * Where an event is, across every endpoint: the answer to "we never got the webhook".
@@ -106,8 +106,9 @@ export async function traceEvent(redis: Redis | Cluster, prefix: string, endpoin
     queue.on('error', () => {});
     return queue;
   };
-  const queues = endpoints.map((endpoint) => open(endpointQueueName(endpoint.name)));
-  const ingress = open(INGRESS_QUEUE);
+  const perSlot = slotPerQueue(redis, prefix);
+  const queues = endpoints.map((endpoint) => open(endpointQueueName(endpoint.name, perSlot)));
+  const ingress = open(ingressQueueName(perSlot));
   try {
     const jobs = await Promise.all(queues.map((queue) => Job.fromId<DeliveryJobData>(queue, deliveryId)));
     const envelope = await Job.fromId<{ events: Event[] }>(ingress, deliveryId);

@@ -1,5 +1,5 @@
 import type { EndpointConfig, HeraldConfig } from '@herald/config';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@herald/producer';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { combineListeners } from './delivery-listener.js';
@@ -61,8 +61,8 @@ export interface RunningWorker {
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
-  const shared = { redisUrl: config.redis.url, prefix: config.redis.prefix, lockDurationMs: options.lockDurationMs };
-  const statsRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  const shared = { redis: config.redis, prefix: config.redis.prefix, lockDurationMs: options.lockDurationMs };
+  const statsRedis = connectRedis(config.redis, { maxRetriesPerRequest: 1 });
   statsRedis.on('error', () => {});
   const stats = new EndpointStats(statsRedis, { prefix: config.redis.prefix });
   const metrics = options.metrics === undefined ? undefined : new DeliveryMetrics(options.metrics);

@@ -1,4 +1,4 @@
-import { endpointQueueName, INGRESS_QUEUE } from '@herald/producer';
+import { endpointQueueName, ingressQueueName, slotPerQueue } from '@herald/producer';
 import { parseDuration } from '@herald/config';
 import { replayFailed, replayWindow } from '@herald/worker';
 import { withCommandRedis } from '../command-redis.js';
@@ -108,7 +108,8 @@ export async function replay(args: string[], io: CommandIo): Promise<number> {
   }
   return withCommandRedis(config, io, `replay failed`, async (redis) => {
     let total = 0;
-    const targets: [string, string][] = [['fan-out (ingress)', INGRESS_QUEUE], ...names.map((name): [string, string] => [name, endpointQueueName(name)])];
+    const perSlot = slotPerQueue(redis, config.redis.prefix);
+    const targets: [string, string][] = [['fan-out (ingress)', ingressQueueName(perSlot)], ...names.map((name): [string, string] => [name, endpointQueueName(name, perSlot)])];
     for (const [label, queue] of targets) {
       const count = await replayFailed(redis, config.redis.prefix, queue, {
         dryRun,

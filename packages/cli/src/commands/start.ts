@@ -27,7 +27,8 @@ npm start runs: herald start --config docs/examples/herald.yaml --receiver examp
 `;
 
 async function ensureRedis(config: HeraldConfig, io: CommandIo, logger: Logger): Promise<LocalRedis | null | undefined> {
-  if (await redisAnswers(config.redis.url)) return null;
+  // A cluster or Sentinel is the operator's to run; only a single local Redis is started here.
+  if (config.redis.mode !== 'standalone' || (await redisAnswers(config.redis.url))) return null;
   const local = await startLocalRedis(config.redis.url);
   if (local === undefined) {
     io.stderr.write(

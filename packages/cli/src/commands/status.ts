@@ -1,4 +1,4 @@
-import { formatByteSize, redactUrl, type EndpointConfig } from '@herald/config';
+import { describeRedis, formatByteSize, type EndpointConfig } from '@herald/config';
 import { readRoutes, type RoutingTable } from '@herald/producer';
 import { readFleetStatus } from '@herald/worker';
 import { withCommandRedis } from '../command-redis.js';
@@ -64,7 +64,7 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
   }
   const config = loadCommandConfig(values.config, io);
   if (config === undefined) return EXIT_USAGE;
-  return withCommandRedis(config, io, `cannot read status from ${redactUrl(config.redis.url)}`, async (redis) => {
+  return withCommandRedis(config, io, `cannot read status from ${describeRedis(config.redis)}`, async (redis) => {
     const fleet = await readFleetStatus(redis, config.redis.prefix, config.endpoints.map((endpoint) => endpoint.name));
     const configured = new Map(config.endpoints.map((endpoint) => [endpoint.name, endpoint]));
     if (values.json) {
@@ -84,7 +84,7 @@ export async function status(args: string[], io: CommandIo): Promise<number> {
       rows.push([name, batchingOf(configured.get(entry.name)), entry.pending, oldest, entry.failed, c.Events, c.Requests, c.Successes, c.Failures, c.Errors, statuses].map(String));
     }
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    io.stdout.write(`redis ${redactUrl(config.redis.url)} prefix "${config.redis.prefix}"\n`);
+    io.stdout.write(`redis ${describeRedis(config.redis)} prefix "${config.redis.prefix}"\n`);
     for (const row of rows) io.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
     io.stdout.write(`${routesLine(await readRoutes(redis, config.redis.prefix), config.endpoints.filter((endpoint) => !endpoint.disabled).map((endpoint) => endpoint.name))}\n`);
     const orphaned = fleet.filter((entry) => !entry.configured);
