@@ -123,6 +123,11 @@ export class RedisCluster {
     return slots.map(([from, to, [, master]]) => ({ from, to, master }));
   }
 
+  /** The keys matching `pattern` that the node at `port` holds (a test's small data set only). */
+  async keysOn(port: number, pattern: string): Promise<string[]> {
+    return ask(port, (redis) => redis.keys(pattern));
+  }
+
   /** The port of the master serving `key`'s hash slot. */
   async masterOf(key: string): Promise<number> {
     const running = this.servers.find((server) => server.running)!;
