@@ -179,7 +179,7 @@ async function startEach(config: HeraldConfig, logger: Logger, roles: ReadonlySe
   }
   if (roles.has('ingest')) {
     checkIngestExposure(config);
-    const producer = createProducer({ redis: config.redis, prefix: config.redis.prefix, logger });
+    const producer = createProducer({ redis: config.redis, prefix: config.redis.prefix, durability: config.redis.durability, logger });
     await registerIngest(app, { sink: producer, token: config.ingest.token, tokens: config.ingest.tokens, maxBodyBytes: config.ingest.maxBodyBytes, listener: new IngestMetrics(registry) });
     closers.push(() => producer.close());
     const named = Object.keys(config.ingest.tokens);

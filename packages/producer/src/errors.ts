@@ -6,7 +6,7 @@ import { HeraldError } from '@herald/events';
  * deterministic, so a write that did land is not enqueued twice).
  */
 export class ProducerUnavailableError extends HeraldError {
-  override readonly name = 'ProducerUnavailableError';
+  override readonly name: string = 'ProducerUnavailableError';
   readonly code = 'HERALD_ERR_PRODUCER_UNAVAILABLE';
   /** Where the producer tried to connect, without credentials: `redis://127.0.0.1:6379`. */
   readonly where: string;
@@ -24,4 +24,14 @@ export class ProducerUnavailableError extends HeraldError {
 export class EventCodecError extends HeraldError {
   override readonly name = 'EventCodecError';
   readonly code = 'HERALD_ERR_EVENT_CODEC';
+}
+
+/**
+ * `redis.durability: replicated`: Redis took the envelope, but no replica confirmed it in
+ * time (Redis `WAIT`), so a failover now could lose it. The write is not acknowledged;
+ * retrying the same events is safe and adds nothing twice. A ProducerUnavailableError, so
+ * callers that retry on one retry on this too.
+ */
+export class NotReplicatedError extends ProducerUnavailableError {
+  override readonly name = 'NotReplicatedError';
 }

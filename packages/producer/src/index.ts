@@ -4,7 +4,8 @@ export { QueueSink } from './queue-sink.js';
 export type { QueueSinkOptions } from './queue-sink.js';
 export { Router } from './router.js';
 export type { RoutedEnvelope, RouterOptions } from './router.js';
-export { EventCodecError, ProducerUnavailableError } from './errors.js';
+export { EventCodecError, NotReplicatedError, ProducerUnavailableError } from './errors.js';
+export { replicasConfirming } from './replication.js';
 export { SinkClosedError } from '@herald/events';
 export {
   ENVELOPE_JOB,

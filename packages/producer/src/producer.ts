@@ -11,6 +11,12 @@ export interface ProducerOptions {
   prefix?: string;
   /** Filled into events that carry no `source` (this registry node's address and instance id). @defaultValue none */
   source?: SourceRecord;
+  /**
+   * When a write counts as done (`redis.durability`): `acknowledged` once Redis took it,
+   * `replicated` once a replica holds it too, so a failover loses nothing acknowledged.
+   * @defaultValue 'acknowledged'
+   */
+  durability?: 'acknowledged' | 'replicated';
   /** How long a write may wait for Redis to acknowledge, in ms. @defaultValue 5000 */
   timeoutMs?: number;
   /** Most envelopes enqueued in one Redis round trip under concurrent writes. @defaultValue 512 */
@@ -58,7 +64,7 @@ export function createProducer(options: ProducerOptions): Producer {
   // Each Redis command also times out, so a Redis that accepts connections but stops
   // answering cannot hold a batch forever.
   const redis = openRedis(options.redis, { ...PRODUCER_REDIS_OPTIONS, commandTimeout: options.timeoutMs ?? 5000 });
-  const sink = new QueueSink(redis, { prefix: options.prefix, timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, logger: options.logger?.child({ component: 'producer' }) });
+  const sink = new QueueSink(redis, { prefix: options.prefix, timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, durability: options.durability, logger: options.logger?.child({ component: 'producer' }) });
   const chain: Sink = options.source === undefined ? sink : new SourceSink(sink, options.source);
   return {
     write: (...events) => chain.write(...events),

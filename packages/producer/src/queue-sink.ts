@@ -1,9 +1,10 @@
 import { currentWriteContext, parseEvents, SinkClosedError, type Event, type Sink } from '@herald/events';
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
-import { ProducerUnavailableError } from './errors.js';
+import { NotReplicatedError, ProducerUnavailableError } from './errors.js';
 import { envelopeJobId } from './ingress-queue.js';
 import type { RedisHandle } from './redis-target.js';
+import { replicasConfirming } from './replication.js';
 import { Router } from './router.js';
 
 /** Options of QueueSink. */
@@ -16,6 +17,12 @@ export interface QueueSinkOptions {
   maxBatch?: number;
   /** Where to log connection changes. @defaultValue a silent logger */
   logger?: Logger | undefined;
+  /**
+   * When a write counts as done: `acknowledged` once Redis took it; `replicated` once a
+   * replica of each master written to holds it too (Redis `WAIT`), within the write's
+   * timeout, else the write fails with NotReplicatedError. @defaultValue 'acknowledged'
+   */
+  durability?: 'acknowledged' | 'replicated' | undefined;
 }
 
 interface Pending {
@@ -38,6 +45,7 @@ export class QueueSink implements Sink {
   readonly #router: Router;
   readonly #redis: RedisHandle;
   readonly #timeoutMs: number;
+  readonly #replicated: boolean;
   readonly #coalescer: Coalescer<Pending>;
   readonly #inFlight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
@@ -52,6 +60,7 @@ export class QueueSink implements Sink {
       },
     });
     this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#replicated = options.durability === 'replicated';
     this.#coalescer = new Coalescer((batch) => this.#enqueue(batch), options.maxBatch ?? 512);
     const log = options.logger;
     let down = false;
@@ -111,6 +120,24 @@ export class QueueSink implements Sink {
       await this.#router.enqueue(batch);
     } catch (error) {
       throw this.#unavailable(`did not take the envelope: ${(error as Error).message}`, error);
+    }
+    if (this.#replicated) await this.#replicated$(deadline);
+  }
+
+  /** `durability: replicated`: resolves once a replica of every master written to holds the batch. */
+  async #replicated$(deadline: number): Promise<void> {
+    // WAIT ends a little before the write's own timeout, so that its answer, not the
+    // timeout, says why the write failed.
+    const margin = Math.min(250, this.#timeoutMs / 5);
+    const waitMs = Math.max(1, Math.round(deadline - Date.now() - margin));
+    let replicas: number;
+    try {
+      replicas = await replicasConfirming(this.#redis.client, waitMs);
+    } catch (error) {
+      throw this.#unavailable(`did not say whether a replica holds the envelope: ${(error as Error).message}`, error);
+    }
+    if (replicas < 1) {
+      throw new NotReplicatedError(this.#redis.where, `took the envelope, but no replica confirmed it within ${waitMs}ms; writing the same events again is safe`);
     }
   }
 

@@ -9,6 +9,7 @@ import {
   deliveryJobOptions,
   connectRedis,
   endpointQueueName,
+  replicasConfirming,
   ingressQueueName,
   KEEP_FINISHED_JOBS,
   slotPerQueue,
@@ -30,9 +31,14 @@ export interface FanOutOptions {
   concurrency?: number;
   /** BullMQ lock of an ingress job, in ms; a crashed worker's job runs again after about this long. @defaultValue 30000 */
   lockDurationMs?: number;
+  /** When the fan-out's adds count as done (`redis.durability`). @defaultValue 'acknowledged' */
+  durability?: 'acknowledged' | 'replicated';
   /** Component logger. */
   logger: Logger;
 }
+
+/** How long a fan-out waits for a replica (`durability: replicated`) before it fails and is retried, in ms. */
+const REPLICA_WAIT_MS = 5000;
 
 interface Target {
   readonly name: string;
@@ -56,6 +62,7 @@ export class FanOut {
   readonly #connection: Redis | Cluster;
   readonly #connections: WorkerConnections;
   readonly #ordered: boolean;
+  readonly #replicated: boolean;
   readonly #log: Logger;
 
   constructor(endpoints: readonly EndpointConfig[], options: FanOutOptions) {
@@ -63,6 +70,7 @@ export class FanOut {
     this.#connection = connectRedis(options.redis, { maxRetriesPerRequest: null });
     this.#connection.on('error', () => {});
     this.#connections = new WorkerConnections(options.redis);
+    this.#replicated = options.durability === 'replicated';
     const perSlot = slotPerQueue(this.#connection, prefix);
     this.#targets = endpoints
       .filter((endpoint) => !endpoint.disabled)
@@ -120,6 +128,12 @@ export class FanOut {
       target.queue.add(DELIVERY_JOB, deliveryJobData(encoded, acceptedAt, (job.data as { tp?: string }).tp, (job.data as { src?: string }).src), { ...deliveryJobOptions(job.id!), jobId: job.id! }),
     );
     await Promise.all(adds);
+    // The ingress job completes once its deliveries are as durable as redis.durability asks:
+    // on a cluster they sit on other masters than the ingress queue, and a failover there
+    // must not lose them after the envelope left the ingress queue.
+    if (this.#replicated && (await replicasConfirming(this.#connection, REPLICA_WAIT_MS)) < 1) {
+      throw new Error(`no replica confirmed the deliveries within ${REPLICA_WAIT_MS}ms; fanning out again`);
+    }
     return adds.length;
   }
 

@@ -62,6 +62,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
   const shared = { redis: config.redis, prefix: config.redis.prefix, lockDurationMs: options.lockDurationMs };
+  const fanOutOptions = { ...shared, durability: config.redis.durability };
   const statsRedis = connectRedis(config.redis, { maxRetriesPerRequest: 1 });
   statsRedis.on('error', () => {});
   const stats = new EndpointStats(statsRedis, { prefix: config.redis.prefix });
@@ -97,7 +98,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     });
   };
   const fanOutOf = (endpoints: readonly EndpointConfig[]) =>
-    new FanOut(endpoints, { ...shared, concurrency: config.worker.concurrency, logger: logger.child({ component: 'fan-out' }) });
+    new FanOut(endpoints, { ...fanOutOptions, concurrency: config.worker.concurrency, logger: logger.child({ component: 'fan-out' }) });
   const publisherOf = (endpoints: readonly EndpointConfig[]) =>
     new RoutesPublisher(statsRedis, endpoints, { prefix: config.redis.prefix, logger: logger.child({ component: 'routes' }) });
 
