@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EVENTS_MEDIA_TYPE_V1, type Event } from '@herald/events';
+import type { Event } from '@herald/events';
 import type { HeraldProcess } from '../helpers/herald-process.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { chaosEvents, envelopesOf, MEDIA_TYPES } from './helpers/chaos-events.js';
 import { auditEndpoint, hasAll, leftoversOnceSettled } from './helpers/delivery-audit.js';
 import { recordFigures } from './helpers/figures.js';
+import { postUntilAccepted } from './helpers/post-until-accepted.js';
 import { heraldEnv, startHerald } from './helpers/herald-run.js';
 import { scaled } from './helpers/scale.js';
 import { SeededRandom } from './helpers/seeded-random.js';
 import { Teardown } from './helpers/teardown.js';
-import { sleep, waitUntil } from './helpers/wait-until.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const EVENTS = scaled(6_000, 1_500);
 const KILLS = scaled(5, 3);
@@ -65,22 +66,13 @@ describe('guarantee 1 under repeated ingest crashes', () => {
       let next = 0;
       let posts = 0;
       let refused = 0;
-      // Each writer POSTs its envelope until it gets a 202, as distribution's retrying sink
-      // does: a refused connection, a reset or a 5xx means "not acknowledged, send it again".
+      // Each writer POSTs its envelope until it gets a 202 (postUntilAccepted).
       const writing = Promise.all(
         Array.from({ length: WRITERS }, async () => {
           for (let index = next++; index < envelopes.length; index = next++) {
-            const body = JSON.stringify({ events: envelopes[index] });
-            for (;;) {
-              posts += 1;
-              const status = await fetch(url, { method: 'POST', headers: { 'content-type': EVENTS_MEDIA_TYPE_V1 }, body }).then(
-                (response) => response.status,
-                () => 0,
-              );
-              if (status === 202) break;
-              refused += 1;
-              await sleep(20);
-            }
+            const refusedNow = await postUntilAccepted(() => url, envelopes[index]!, 20);
+            refused += refusedNow;
+            posts += refusedNow + 1;
             for (const event of envelopes[index]!) acknowledged.add(event.id);
           }
         }),

@@ -123,6 +123,14 @@ export class RedisCluster {
     return slots.map(([from, to, [, master]]) => ({ from, to, master }));
   }
 
+  /** The replicas of the master at `port`. */
+  async replicasOf(port: number): Promise<RedisServer[]> {
+    const nodes = await this.nodes();
+    const master = nodes.find((node) => node.port === port);
+    const ports = new Set(nodes.filter((node) => node.masterId === master?.id).map((node) => node.port));
+    return this.servers.filter((server) => ports.has(server.port));
+  }
+
   /** The keys matching `pattern` that the node at `port` holds (a test's small data set only). */
   async keysOn(port: number, pattern: string): Promise<string[]> {
     return ask(port, (redis) => redis.keys(pattern));
@@ -158,12 +166,13 @@ export class RedisCluster {
    * SIGKILLs the master at `port`, waits until a replica serves its slots and the cluster
    * is whole again, and returns the new master's port.
    */
-  async killMaster(port: number, timeoutMs = 30_000): Promise<number> {
+  async killMaster(port: number, timeoutMs = 30_000, afterKill: () => void = () => {}): Promise<number> {
     const server = this.servers.find((candidate) => candidate.port === port);
     if (server === undefined) throw new Error(`no node on port ${port}`);
     const slot = (await this.shards()).find((shard) => shard.master === port)?.from;
     if (slot === undefined) throw new Error(`the node on port ${port} is not a master`);
     await server.stop('SIGKILL');
+    afterKill();
     let successor = 0;
     await until(
       async () => {

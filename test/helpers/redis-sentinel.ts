@@ -95,9 +95,13 @@ export class RedisSentinel {
     return Number(port);
   }
 
-  /** SIGKILLs the master and waits until the Sentinels name the replica as master and it accepts writes. */
-  async killMaster(timeoutMs = 30_000): Promise<void> {
+  /**
+   * SIGKILLs the master, runs `afterKill` (to thaw a paused replica, say), and waits until
+   * the Sentinels name the replica as master and it accepts writes.
+   */
+  async killMaster(timeoutMs = 30_000, afterKill: () => void = () => {}): Promise<void> {
     await this.master.stop('SIGKILL');
+    afterKill();
     await until(
       async () => {
         if ((await this.masterPort()) !== this.replica.port) return false;

@@ -114,6 +114,16 @@ export class RedisServer {
     await exited;
   }
 
+  /** Freezes the process (SIGSTOP): it keeps its sockets but answers nothing, as a replica that lags. */
+  pause(): void {
+    this.#process?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void {
+    this.#process?.kill('SIGCONT');
+  }
+
   /** Stops the server and removes its data directory. */
   async destroy(): Promise<void> {
     await this.stop();
