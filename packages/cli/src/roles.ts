@@ -70,6 +70,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
   // refuses them); the per-type gauges nodejs_active_{handles,requests,resources} remain.
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const redis = connectRedis(config.redis, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const riskOptions = { replicated: config.redis.durability === 'replicated' };
   redis.on('error', () => {});
   let current = config;
   const endpointNames = () => current.endpoints.map((endpoint) => endpoint.name);
@@ -83,9 +84,9 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
       debugVars(current.endpoints, await readFleetStatus(redis, config.redis.prefix, endpointNames()), {
         herald: { version: VERSION, roles: [...roles] },
       }),
-    warnings: async () => (await readRedisRisks(redis))?.map((risk) => risk.message) ?? [],
+    warnings: async () => (await readRedisRisks(redis, riskOptions))?.map((risk) => risk.message) ?? [],
   });
-  registerRedisRisks(registry, redis);
+  registerRedisRisks(registry, redis, riskOptions);
   const closeQueueDepth = registerQueueDepth(registry, redis, config.redis.prefix, endpointNames);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -103,7 +104,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
   }
 
   // Said once at start, and kept in /readyz and herald_redis_risk while it lasts.
-  const risks = await readRedisRisks(redis);
+  const risks = await readRedisRisks(redis, riskOptions);
   for (const risk of risks ?? []) logger.warn({ component: 'redis', risk: risk.risk, setting: risk.setting }, risk.message);
   let closing: Promise<void> | undefined;
   return {
