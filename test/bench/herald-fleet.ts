@@ -3,6 +3,8 @@ import { NodeProcess } from './node-process.js';
 /** What every Herald process of one measurement shares. */
 export interface HeraldSettings {
   redisUrl: string;
+  /** The Redis as HERALD_REDIS_* variables instead of `redisUrl` (a cluster: HERALD_REDIS_CLUSTER_NODES). @defaultValue HERALD_REDIS_URL=redisUrl */
+  redisEnv?: Record<string, string>;
   /** A prefix of this measurement's own. */
   prefix: string;
   /** `worker.concurrency`: deliveries in flight per endpoint per process, and fan-out jobs in flight. */
@@ -21,7 +23,7 @@ export const endpointName = (n: number) => `bench-${n}`;
 /** Herald's configuration as HERALD_* variables, the way an operator sets it in a container. */
 function heraldEnv(settings: HeraldSettings): Record<string, string> {
   return {
-    HERALD_REDIS_URL: settings.redisUrl,
+    ...(settings.redisEnv ?? { HERALD_REDIS_URL: settings.redisUrl }),
     HERALD_REDIS_PREFIX: settings.prefix,
     HERALD_HTTP_PORT: '0',
     HERALD_LOG_LEVEL: 'info',
