@@ -229,3 +229,52 @@ describe('kubernetes manifests', () => {
     expect(herald.endpoints[0]!.secrets).toEqual([secret]);
   });
 });
+
+describe('kubernetes manifests for a Redis Cluster', () => {
+  const CLUSTER = join(DEPLOY, 'kubernetes-cluster');
+  type Manifest = { kind?: string; metadata?: { name?: string }; data?: Record<string, string>; spec?: Record<string, unknown> };
+  const manifests = (): Manifest[] =>
+    readdirSync(CLUSTER)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .flatMap((name) =>
+        parseAllDocuments(readFileSync(join(CLUSTER, name), 'utf8')).map((document) => {
+          expect(document.errors, name).toEqual([]);
+          return document.toJS() as Manifest;
+        }),
+      );
+  const find = (kind: string, name: string) => manifests().find((m) => m.kind === kind && m.metadata?.name === name);
+
+  it('runs six cluster nodes, joined as three masters with a replica each', () => {
+    const nodes = find('StatefulSet', 'redis-cluster')!;
+    expect(nodes.spec!['replicas']).toBe(6);
+    const args = JSON.stringify(nodes.spec);
+    for (const setting of ['"--cluster-enabled","yes"', '"--appendonly","yes"', '"--maxmemory-policy","noeviction"']) expect(args).toContain(setting);
+    expect(JSON.stringify(find('Job', 'redis-cluster-create')!.spec)).toContain('--cluster-replicas 1');
+  });
+
+  it('gives Herald a config it reads as cluster mode with replicated durability', () => {
+    const file = join(dir, 'herald-cluster.yaml');
+    writeFileSync(file, find('ConfigMap', 'herald-config')!.data!['herald.yaml']!);
+    const config = loadConfig({ file, env: {} });
+    expect(config.redis).toMatchObject({ mode: 'cluster', durability: 'replicated' });
+    expect(config.redis.cluster.nodes).toHaveLength(3);
+  });
+
+  it('scales the workers of the base fleet on the queue depth Herald exports, with a query Prometheus accepts', () => {
+    const scaled = find('ScaledObject', 'worker')!;
+    expect(scaled.spec!['scaleTargetRef']).toMatchObject({ kind: 'Deployment', name: 'worker' });
+    const base = readFileSync(join(KUBERNETES, '30-worker.yaml'), 'utf8');
+    expect(base).toMatch(/kind: Deployment\nmetadata:\n  name: worker/);
+    const query = (scaled.spec!['triggers'] as { metadata: { query: string } }[])[0]!.metadata.query;
+    expect(query).toContain('herald_queue_jobs');
+    // promtool parses it as the expression of a rule.
+    const rules = join(dir, 'scaling-query.yml');
+    writeFileSync(rules, `groups:\n  - name: q\n    rules:\n      - record: herald:waiting\n        expr: ${JSON.stringify(query)}\n`);
+    try {
+      execFileSync('promtool', ['check', 'rules', rules], { encoding: 'utf8' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return void console.warn('promtool skipped: not installed');
+      throw new Error(`promtool refused the query: ${(error as { stdout?: string }).stdout ?? ''}`);
+    }
+  });
+});
