@@ -6,7 +6,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { ConfigError, loadConfig } from '@herald/config';
+import { ConfigError, loadConfig, parseDuration } from '@herald/config';
 
 // The deployment files an operator starts from: docker-compose.yml, docs/deploy/*.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -177,10 +177,10 @@ describe('kubernetes manifests', () => {
     expect(find('Deployment', 'worker')!.spec!.replicas).toBe(3);
   });
 
-  it('gives workers more time to stop than any endpoint timeout herald accepts', () => {
-    const herald = parse(find('ConfigMap', 'herald-config')!.data!['herald.yaml']!) as { worker: { lockDurationMs: number } };
-    const longestTimeoutSeconds = herald.worker.lockDurationMs / 2 / 1000;
-    expect(find('Deployment', 'worker')!.spec!.template!.spec!.terminationGracePeriodSeconds).toBeGreaterThan(longestTimeoutSeconds);
+  it('gives workers more time to stop than the longest endpoint timeout, plus the 10 s a shutdown may take past it', () => {
+    const endpoints = JSON.parse(find('Secret', 'herald')!.stringData!['endpoints.json']!) as { timeout?: string }[];
+    const longestTimeoutSeconds = Math.max(...endpoints.map((endpoint) => parseDuration(endpoint.timeout ?? '5s') / 1000));
+    expect(find('Deployment', 'worker')!.spec!.template!.spec!.terminationGracePeriodSeconds).toBeGreaterThan(longestTimeoutSeconds + 10);
   });
 
   it('hands ingest its token and the board its password as files from the Secret, not as variables', () => {

@@ -101,10 +101,12 @@ function convictProblems(message: string): ConfigProblem[] {
 }
 
 /**
- * A job's lock must outlast its HTTP attempt with a margin (twice the timeout), or a slow
- * but live delivery would be taken for a crashed one and sent twice.
+ * A lock set for every endpoint (`worker.lockDurationMs`) must outlast each HTTP attempt
+ * with a margin (twice the timeout), as it did before locks followed the timeouts.
  */
 function lockProblems(endpoints: readonly EndpointConfig[], lockDurationMs: number, at: string): ConfigProblem[] {
+  // 0: each endpoint's lock follows its timeout (delivery-lock.ts in the worker).
+  if (lockDurationMs === 0) return [];
   return endpoints.flatMap((endpoint, index) =>
     endpoint.timeoutMs * 2 > lockDurationMs
       ? [{ key: `${at}[${index}].timeout`, reason: `must be at most half of worker.lockDurationMs (timeout ${endpoint.timeoutMs}ms, lock ${lockDurationMs}ms)` }]

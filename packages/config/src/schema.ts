@@ -8,6 +8,12 @@ import { allowEntryProblem, denyEntryProblem } from './egress.js';
  * entry by entry in endpoint.ts, which knows distribution's keys.
  */
 
+function nonNegativeInteger(value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new Error('must be 0 or a positive integer');
+  }
+}
+
 function positiveInteger(value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new Error('must be a positive integer');
@@ -40,6 +46,7 @@ function checkList(value: unknown, problemOf: (entry: unknown) => string | undef
 
 convict.addFormats({
   'positive-int': { validate: positiveInteger, coerce: (value: string) => Number(value) },
+  'non-negative-int': { validate: nonNegativeInteger, coerce: (value: string) => Number(value) },
   'plain-string': { validate: plainString },
   'host-name': {
     validate(value: unknown) {
@@ -268,9 +275,9 @@ export const schema = {
       example: 32,
     },
     lockDurationMs: {
-      doc: 'Lock of a job in flight, in ms: when a worker dies, other workers retry its jobs after about this long. At least twice every endpoint\'s `timeout`.',
-      format: 'positive-int',
-      default: 30_000,
+      doc: 'Lock of a delivery in flight, in ms: when a worker dies, other workers retry what it held within about twice this long. `0`: each endpoint\'s own, the longer of 5 s and its `timeout`, so a killed worker\'s deliveries are retried within max(10 s, 2 × timeout). Set, it applies to every endpoint and must be at least twice every endpoint\'s `timeout`.',
+      format: 'non-negative-int',
+      default: 0,
       env: 'HERALD_WORKER_LOCK_DURATION_MS',
       example: 20_000,
     },

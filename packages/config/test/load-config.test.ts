@@ -53,7 +53,7 @@ describe('loadConfig', () => {
       http: { host: '127.0.0.1', port: 8420 },
       ingest: { token: '', tokens: {}, allowAnonymous: false, maxBodyBytes: 1_048_576 },
       board: { username: '', password: '', readOnly: false },
-      worker: { concurrency: 10, lockDurationMs: 30_000, historyMs: 10_800_000, historyLimit: 100_000 },
+      worker: { concurrency: 10, lockDurationMs: 0, historyMs: 10_800_000, historyLimit: 100_000 },
       egress: { deny: [], allow: [] },
       log: { level: 'info' },
       endpoints: [],

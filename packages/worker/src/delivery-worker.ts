@@ -22,6 +22,7 @@ import { DeliveredAhead } from './delivered-ahead.js';
 import { DeliveryExpiredError, DeliveryRetryError } from './delivery-errors.js';
 import { isEndpointWide } from './endpoint-errors.js';
 import { WorkerConnections } from './redis-connection.js';
+import { deliveryLockMs } from './delivery-lock.js';
 
 type DeliveryJob = Job<DeliveryJobData>;
 
@@ -53,7 +54,7 @@ export interface DeliveryWorkerOptions {
   prefix?: string;
   /** Deliveries in flight in this process; ordered endpoints always use 1. */
   concurrency: number;
-  /** BullMQ lock of a delivery job, in ms; a crashed worker's job is retried after about this long. @defaultValue 30000 */
+  /** BullMQ lock of a delivery job, in ms; a crashed worker's job is retried within twice this long. 0: the longer of 5 s and the endpoint's timeout (delivery-lock.ts). @defaultValue 0 */
   lockDurationMs?: number;
   /** How long delivered deliveries are kept, in ms (`worker.history`); 0 keeps the last 1,000. @defaultValue 0 */
   historyMs?: number;
@@ -170,7 +171,7 @@ export class DeliveryWorker {
     this.#splitListener = options.splitListener;
     this.#latencyListener = options.latencyListener;
     this.#pauseListener = options.pauseListener;
-    this.#lockDurationMs = options.lockDurationMs ?? 30_000;
+    this.#lockDurationMs = deliveryLockMs(endpoint, options.lockDurationMs);
     this.#connections = new WorkerConnections(options.redis);
     const prefix = options.prefix ?? 'herald';
     // On a Redis Cluster, the queue is a hash tag: a slot of its own (queue-layout.ts).
@@ -186,7 +187,8 @@ export class DeliveryWorker {
       prefix,
       concurrency: endpoint.ordered ? 1 : options.concurrency,
       lockDuration: this.#lockDurationMs,
-      stalledInterval: this.#lockDurationMs,
+      // Checked twice per lock: a killed worker's delivery goes out again within 1.5 locks (delivery-lock.ts).
+      stalledInterval: this.#lockDurationMs / 2,
       maxStalledCount: UNLIMITED_ATTEMPTS,
       ...keepDeliveredJobs(options.historyMs ?? 0, options.historyLimit ?? 100_000),
       limiter: PAUSE_ONLY_LIMITER,

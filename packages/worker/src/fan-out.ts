@@ -20,6 +20,7 @@ import {
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { WorkerConnections } from './redis-connection.js';
+import { fanOutLockMs } from './delivery-lock.js';
 
 /** Options of FanOut. */
 export interface FanOutOptions {
@@ -29,7 +30,7 @@ export interface FanOutOptions {
   prefix?: string;
   /** Ingress jobs fanned out at once by this process. @defaultValue 16 */
   concurrency?: number;
-  /** BullMQ lock of an ingress job, in ms; a crashed worker's job runs again after about this long. @defaultValue 30000 */
+  /** BullMQ lock of an ingress job, in ms; a crashed worker's job runs again within twice this long. 0: 10 s. @defaultValue 0 */
   lockDurationMs?: number;
   /** When the fan-out's adds count as done (`redis.durability`). @defaultValue 'acknowledged' */
   durability?: 'acknowledged' | 'replicated';
@@ -88,8 +89,8 @@ export class FanOut {
       prefix,
       autorun: false,
       concurrency: this.#ordered ? 1 : (options.concurrency ?? 16),
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.lockDurationMs ?? 30_000,
+      lockDuration: fanOutLockMs(options.lockDurationMs),
+      stalledInterval: fanOutLockMs(options.lockDurationMs),
       maxStalledCount: UNLIMITED_ATTEMPTS,
       ...KEEP_FINISHED_JOBS,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(FAN_OUT_RETRY, attemptsMade) },

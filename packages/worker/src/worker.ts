@@ -19,7 +19,7 @@ export interface WorkerOptions {
   config: HeraldConfig;
   /** Root logger of the process; the worker logs through children of it. */
   logger: Logger;
-  /** BullMQ job lock, in ms: a crashed worker's jobs run again after about this long. @defaultValue 30000 */
+  /** BullMQ job lock, in ms, for every endpoint (`worker.lockDurationMs`); 0: per endpoint, the longer of 5 s and its timeout (delivery-lock.ts). @defaultValue 0 */
   lockDurationMs?: number;
   /** Prometheus registry to count and time delivery attempts in. @defaultValue none */
   metrics?: Registry;
