@@ -25,14 +25,17 @@ const PREFIX = 'herald';
 interface MasterSample {
   cpuMs: number;
   commands: number;
+  /** HGET calls: on the master holding `herald:routes`, the producers' reads of the routes' version. */
+  hgets: number;
 }
 
 async function sample(port: number): Promise<MasterSample> {
   const redis = new Redis(port, '127.0.0.1');
   try {
-    const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('stats')]);
+    const [cpu, stats, commandstats] = await Promise.all([redis.info('cpu'), redis.info('stats'), redis.info('commandstats')]);
     const field = (text: string, name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? 0);
-    return { cpuMs: (field(cpu, 'used_cpu_user') + field(cpu, 'used_cpu_sys')) * 1000, commands: field(stats, 'total_commands_processed') };
+    const hgets = Number(/^cmdstat_hget:calls=(\d+)/m.exec(commandstats)?.[1] ?? 0);
+    return { cpuMs: (field(cpu, 'used_cpu_user') + field(cpu, 'used_cpu_sys')) * 1000, commands: field(stats, 'total_commands_processed'), hgets };
   } finally {
     redis.disconnect();
   }
@@ -49,7 +52,8 @@ async function main(): Promise<void> {
       const port = await cluster.masterOf(`${PREFIX}:${endpointQueueName(endpointName(n), true)}:meta`);
       (queuesByMaster[port] ??= []).push(endpointName(n));
     }
-    console.log(`cluster: masters ${masters.join(', ')}; queues by master ${JSON.stringify(queuesByMaster)}`);
+    const routesMaster = await cluster.masterOf(`${PREFIX}:routes`);
+    console.log(`cluster: masters ${masters.join(', ')}; queues by master ${JSON.stringify(queuesByMaster)}; routes on ${routesMaster}`);
     const settings = {
       redisUrl: cluster.urls[0]!,
       redisEnv: { HERALD_REDIS_CLUSTER_NODES: cluster.urls.join(',') },
@@ -95,6 +99,9 @@ async function main(): Promise<void> {
             commands: commands[i],
           })),
           redisCpuMsPerDelivery: Number((totalCpu / tally.events).toFixed(3)),
+          // The accept side's one shared key: reads of the routes' version, one per producer round trip.
+          routesReadsPerSecond: Math.round((after[masters.indexOf(routesMaster)]!.hgets - before[masters.indexOf(routesMaster)]!.hgets) / ((accepted - started) / 1000)),
+          eventsPerRoutesRead: Number((EVENTS / Math.max(1, after[masters.indexOf(routesMaster)]!.hgets - before[masters.indexOf(routesMaster)]!.hgets)).toFixed(2)),
         };
         console.log(JSON.stringify(result));
         results.push(result);
