@@ -119,7 +119,7 @@ export class RedisCluster {
   /** Slot ranges and the port of the master serving each, as a running node sees them. */
   async shards(): Promise<{ from: number; to: number; master: number }[]> {
     const running = this.servers.find((server) => server.running)!;
-    const slots = await ask(running.port, (redis) => redis.cluster('SLOTS') as Promise<[number, number, [string, number]][]>);
+    const slots = await ask(running.port, (redis) => redis.cluster('SLOTS') as unknown as Promise<[number, number, [string, number]][]>);
     return slots.map(([from, to, [, master]]) => ({ from, to, master }));
   }
 
