@@ -71,11 +71,15 @@ async function clusterTopology(): Promise<Topology> {
   };
 }
 
-/** Makes `master` drop its replicas at their next write, and keeps them off while they are paused. */
+/**
+ * Makes `master` drop its replicas' links now (CLIENT KILL TYPE replica): what was already
+ * sent stays in the paused replica's socket buffer, what is written from now on reaches the
+ * master alone, and the paused replica cannot link again.
+ */
 async function cutReplicaLink(master: RedisServer): Promise<void> {
   const client = new Redis(master.url);
   try {
-    await client.config('SET', 'client-output-buffer-limit', 'replica 1 1 0');
+    await client.client('KILL', 'TYPE', 'replica');
   } finally {
     client.disconnect();
   }
@@ -124,8 +128,8 @@ async function failover(topology: Topology, durability: 'acknowledged' | 'replic
     const { master, replica } = await topology.victim();
     for (const receiver of receivers) receiver.reply = () => ({ status: 503 });
     // A replica that is only SIGSTOPped still gets the master's writes later, from its
-    // socket buffer; dropping its link as well (an output limit of one byte) leaves what is
-    // written from now on on the master alone.
+    // socket buffer; dropping its link as well leaves what is written from now on on the
+    // master alone.
     replica.pause();
     await cutReplicaLink(master);
     const ackedBeforeLag = acknowledged.size;
