@@ -5,11 +5,12 @@ import { readEndpoints, type EndpointConfig } from './endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { EgressConfig } from './egress.js';
 import { parseDuration } from './duration.js';
-import { isRecord } from './field-readers.js';
+import { checkDocumentShape, isPlainMap, kindOf } from './document-shape.js';
 import { isLoopbackHost } from './loopback.js';
 import { readSecretFile } from './secret-file.js';
 import type { Report } from './field-readers.js';
 import { schema, type LogLevel } from './schema.js';
+import { parseTokenMap, tokenMapProblem } from './token-map.js';
 
 /** Where to read the configuration from. */
 export interface LoadConfigOptions {
@@ -71,9 +72,15 @@ function readDocument(file: string): Record<string, unknown> {
       }),
     );
   }
-  const value: unknown = document.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // YAML refuses aliases that expand too far (a "billion laughs" file).
+    throw new ConfigError([{ key: file, reason: 'uses YAML aliases that expand too far' }], { cause: error });
+  }
   if (value === null || value === undefined) return {};
-  if (!isRecord(value)) throw new ConfigError([{ key: file, reason: 'must be a map of settings, not a list or a value' }]);
+  if (!isPlainMap(value)) throw new ConfigError([{ key: file, reason: 'must be a map of settings, not a list or a value' }]);
   return value;
 }
 
@@ -141,6 +148,26 @@ function readSecretFiles(
   };
 }
 
+/**
+ * `ingest.tokens` from the file's settings, or HERALD_INGEST_TOKENS (a JSON object), which
+ * wins; taken out of both, since convict cannot read names with dots (token-map.ts).
+ */
+function readTokens(settings: Record<string, unknown>, env: Record<string, string | undefined>, report: Report): Record<string, string> {
+  const ingest = settings['ingest'] as Record<string, unknown> | undefined;
+  let value = ingest?.['tokens'];
+  if (ingest !== undefined) delete ingest['tokens'];
+  const fromEnv = env['HERALD_INGEST_TOKENS'];
+  delete env['HERALD_INGEST_TOKENS'];
+  if (fromEnv !== undefined) value = parseTokenMap(fromEnv);
+  if (value === undefined) return {};
+  const problem = tokenMapProblem(value);
+  if (problem !== undefined) {
+    report('ingest.tokens', problem);
+    return {};
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, string>));
+}
+
 /** Drops repeated problems, and "unknown key" under a key already reported as not a map. */
 function distinct(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const notMaps = new Set(problems.filter((p) => p.reason === 'must be a map of settings').map((p) => p.key));
@@ -168,12 +195,15 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   const { endpoints: fileEndpoints, ...document } = registryConfig ? {} : raw;
   let rawEndpoints: unknown = fileEndpoints;
   let endpointsKey = 'endpoints';
+  const problems: ConfigProblem[] = [];
+  const report: Report = (key, reason) => problems.push({ key, reason });
   if (registryConfig) {
     const notifications = raw['notifications'];
-    rawEndpoints = isRecord(notifications) ? notifications['endpoints'] : undefined;
+    if (notifications !== null && !isPlainMap(notifications)) report('notifications', `must be a map (endpoints, events), not ${kindOf(notifications)}`);
+    rawEndpoints = isPlainMap(notifications) ? notifications['endpoints'] : undefined;
     endpointsKey = 'notifications.endpoints';
   }
-  const problems: ConfigProblem[] = [];
+  const settings = checkDocumentShape(document, schema, report);
   const effectiveEnv: Record<string, string | undefined> = { ...env, HERALD_REDIS_URL: env['HERALD_REDIS_URL'] ?? env['REDIS_URL'] };
   if (env['HERALD_ENDPOINTS'] !== undefined) {
     endpointsKey = 'HERALD_ENDPOINTS';
@@ -181,9 +211,10 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     if (rawEndpoints === undefined) problems.push({ key: endpointsKey, reason: 'must be a JSON list of endpoints' });
     delete effectiveEnv['HERALD_ENDPOINTS'];
   }
+  const tokens = readTokens(settings, effectiveEnv, report);
   const config = convict(schema, { env: effectiveEnv as NodeJS.ProcessEnv, args: [] });
   try {
-    config.load(document);
+    config.load(settings);
     config.validate({ allowed: 'strict' });
   } catch (error) {
     problems.push(...convictProblems((error as Error).message));
@@ -198,7 +229,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   return {
     redis: { url: secrets.redisUrl, prefix: value.redis.prefix },
     http: value.http,
-    ingest: { token: secrets.ingestToken, tokens: value.ingest.tokens, allowAnonymous: value.ingest.allowAnonymous, maxBodyBytes: value.ingest.maxBodyBytes },
+    ingest: { token: secrets.ingestToken, tokens, allowAnonymous: value.ingest.allowAnonymous, maxBodyBytes: value.ingest.maxBodyBytes },
     // Unset, a board others can reach changes nothing (board.readOnly).
     board: {
       username: value.board.username,
