@@ -37,8 +37,6 @@ export function fuzzParameters<T>(share: number): Parameters<T> {
     numRuns: Math.max(1, Math.round(totalFuzzRuns() * share)),
     ...(seed === undefined ? {} : { seed }),
     ...(path === undefined || path === '' ? {} : { path }),
-    // The counterexample is printed with the seed and path; keep it readable.
-    verbose: 1,
   };
 }
 

@@ -156,7 +156,16 @@ function apply(envelope: { events: unknown[] }, change: Mutation): void {
 
 function mutated(value: fc.Arbitrary<unknown>, maxMutations: number): fc.Arbitrary<{ events: unknown[] }> {
   return fc
-    .tuple(fc.constantFrom(...FIXTURE_ENVELOPES), fc.array(mutation(value), { minLength: 0, maxLength: maxMutations }), fc.integer({ min: 1, max: 3 }))
+    .tuple(
+      fc.constantFrom(...FIXTURE_ENVELOPES),
+      // Mostly one change or none, so that many envelopes stay valid and reach storage.
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constant([]) },
+        { weight: 4, arbitrary: fc.array(mutation(value), { minLength: 1, maxLength: 1 }) },
+        { weight: 3, arbitrary: fc.array(mutation(value), { minLength: 2, maxLength: Math.max(2, maxMutations) }) },
+      ),
+      fc.integer({ min: 1, max: 3 }),
+    )
     .map(([base, changes, copies]) => {
       // Several fixture envelopes' events in one, sometimes.
       const envelope = copy(base) as { events: unknown[] };
@@ -195,7 +204,8 @@ export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
  * cannot hold exactly, a byte-order mark, a truncation or trailing garbage.
  */
 export function wireText(maxMutations = 4): fc.Arbitrary<string> {
-  return fc.tuple(wireEnvelope(maxMutations), fc.nat({ max: 9 }), fc.nat(), fc.nat({ max: 2 })).map(([envelope, edit, at, indent]) => {
+  const edit = fc.oneof({ weight: 7, arbitrary: fc.constant(-1) }, { weight: 3, arbitrary: fc.nat({ max: 5 }) });
+  return fc.tuple(wireEnvelope(maxMutations), edit, fc.nat(), fc.nat({ max: 2 })).map(([envelope, edit, at, indent]) => {
     const text = JSON.stringify(envelope, null, indent === 0 ? undefined : indent * 3);
     const cut = at % (text.length + 1);
     switch (edit) {

@@ -196,10 +196,10 @@ describe('loadConfig (properties)', () => {
           const error = outcome(() => loadConfig({ env }));
           if (error !== undefined) checkRefusal(error, [value]);
         }),
-        fuzzParameters(0.06),
+        fuzzParameters(0.08),
       );
     },
-    fuzzTimeout(0.06, 3),
+    fuzzTimeout(0.08, 3),
   );
 
   it(

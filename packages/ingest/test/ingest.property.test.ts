@@ -40,7 +40,7 @@ const CASES_PER_PREFIX = 250;
 const ACCEPTED_TYPES = [V1, 'application/vnd.docker.distribution.events.v2+json', 'application/json', `${V1}; charset=utf-8`];
 
 const contentType = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...ACCEPTED_TYPES) },
+  { weight: 16, arbitrary: fc.constantFrom(...ACCEPTED_TYPES) },
   {
     weight: 3,
     arbitrary: fc.constantFrom(
@@ -52,7 +52,7 @@ const contentType = fc.oneof(
 );
 
 const authorization = fc.oneof(
-  { weight: 8, arbitrary: fc.constant(`Bearer ${TOKEN}`) },
+  { weight: 18, arbitrary: fc.constant(`Bearer ${TOKEN}`) },
   { weight: 2, arbitrary: fc.constantFrom(`bearer ${TOKEN}`, `Bearer  ${TOKEN} `, 'Bearer', 'Bearer wrong', `Basic ${TOKEN}`, '', `Bearer ${TOKEN}x`) },
 );
 
@@ -207,13 +207,13 @@ describe('POST /events through inject (properties)', () => {
     async () => {
       const request = fc.record({
         body,
-        contentType: fc.option(contentType, { nil: undefined, freq: 10 }),
-        authorization: fc.option(authorization, { nil: undefined, freq: 10 }),
-        url: fc.constantFrom('/events', '/events', '/events', '/events?x=1', '/events/', '/EVENTS', '//events'),
+        contentType: fc.option(contentType, { nil: undefined, freq: 20 }),
+        authorization: fc.option(authorization, { nil: undefined, freq: 20 }),
+        url: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('/events', '/events?x=1') }, { weight: 1, arbitrary: fc.constantFrom('/events/', '/EVENTS', '//events', '/events#x') }),
         traceparent: fc.option(fc.oneof(fc.constant('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), fc.string({ maxLength: 60 }).filter((text) => !/[\r\n\0]/.test(text)))),
-        padding: fc.constantFrom(0, 0, 0, MAX_BODY_BYTES),
+        padding: fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(MAX_BODY_BYTES) }),
         // A Content-Length that is not the body's (inject sends it as given).
-        lengthDelta: fc.constantFrom(0, 0, 0, 0, 0, -1, 1, 100),
+        lengthDelta: fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1, 100) }),
       });
       await fc.assert(
         fc.asyncProperty(request, async (sent) => {
@@ -295,13 +295,13 @@ describe('POST /events through raw sockets to a listening server (properties)', 
           arbitrary: fc.record({
             raw: fc.constant(undefined),
             body,
-            framing: fc.constantFrom<Framing>('honest', 'honest', 'honest', 'short', 'long', 'omit', 'garbage', 'chunked', 'broken-chunks', 'both'),
+            framing: fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Framing>('honest', 'chunked') }, { weight: 4, arbitrary: fc.constantFrom<Framing>('short', 'long', 'omit', 'garbage', 'broken-chunks', 'both') }),
             cut: fc.nat(),
-            method: fc.constantFrom('POST', 'POST', 'POST', 'PUT', 'GET', 'post', 'P\u00d8ST'),
-            path: fc.constantFrom('/events', '/events', '/events?a=b', 'http://127.0.0.1/events', '*', '/%ZZ'),
-            contentType: fc.option(contentType, { nil: undefined, freq: 10 }),
-            authorization: fc.option(authorization, { nil: undefined, freq: 10 }),
-            extra: fc.constantFrom<Record<string, string>>({}, {}, { Expect: '100-continue' }, { 'Content-Encoding': 'gzip' }, { 'X-Long': 'x'.repeat(20_000) }, { 'Bad Header': 'x' }, { Host: '' }),
+            method: fc.oneof({ weight: 9, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('PUT', 'GET', 'post', 'P\u00d8ST') }),
+            path: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('/events', '/events?a=b', 'http://127.0.0.1/events') }, { weight: 1, arbitrary: fc.constantFrom('*', '/%ZZ', '/events/../events') }),
+            contentType: fc.option(contentType, { nil: undefined, freq: 20 }),
+            authorization: fc.option(authorization, { nil: undefined, freq: 20 }),
+            extra: fc.oneof({ weight: 8, arbitrary: fc.constantFrom<Record<string, string>>({}, { Expect: '100-continue' }) }, { weight: 2, arbitrary: fc.constantFrom<Record<string, string>>({ 'Content-Encoding': 'gzip' }, { 'X-Long': 'x'.repeat(20_000) }, { 'Bad Header': 'x' }, { Host: '' }, { 'Content-Type': 'text/plain' }) }),
           }),
         },
         { weight: 1, arbitrary: fc.record({ raw: fc.uint8Array({ minLength: 1, maxLength: 512 }).map((bytes) => Buffer.from(bytes)) }) },
@@ -322,6 +322,9 @@ describe('POST /events through raw sockets to a listening server (properties)', 
           } else {
             const frame = framed(sent.body, sent.framing, sent.cut);
             const headers: Record<string, string> = { ...sent.extra, ...frame.headers };
+            // rawRequest stops sending a body once an answer starts, and `100 Continue` is one:
+            // a body it would send in several slices would never end.
+            if (frame.body.length > 60_000) delete headers['Expect'];
             if (sent.contentType !== undefined) headers['Content-Type'] = sent.contentType;
             if (sent.authorization !== undefined) headers['Authorization'] = sent.authorization;
             bytes = httpRequest({ method: sent.method, path: sent.path, headers, body: frame.body, ...(frame.contentLength === undefined ? {} : { contentLength: frame.contentLength }) });
@@ -329,8 +332,9 @@ describe('POST /events through raw sockets to a listening server (properties)', 
             if (sent.framing === 'long') ending = 'half-close';
           }
           const result = await rawRequest(portOf(gateway), bytes, ending, 5000);
-          expect(result.timedOut, 'the server neither answered nor closed').toBe(false);
           const { status, answer } = finalAnswer(result.text);
+          // An answer on a connection left open for a body the client stopped sending is fine.
+          expect(result.timedOut && status === undefined, 'the server neither answered nor closed').toBe(false);
           await checkStored(gateway, status, answer, status === 202 ? read : undefined, true);
         }),
         fuzzParameters(0.12),

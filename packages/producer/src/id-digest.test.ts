@@ -37,9 +37,9 @@ describe('idListDigest', () => {
         fc.pre(JSON.stringify(a) !== JSON.stringify(b));
         expect(idListDigest(a, form).equals(idListDigest(b, form))).toBe(false);
       }),
-      fuzzParameters(0.04),
+      fuzzParameters(0.06),
     );
-  }, fuzzTimeout(0.04, 1));
+  }, fuzzTimeout(0.06, 1));
 
   it('hashes lists of plain ids as before, so that stored ids keep their meaning', () => {
     fc.assert(
@@ -47,9 +47,9 @@ describe('idListDigest', () => {
         fc.pre(form === 'terminated' || ids[0] !== '');
         expect(idListDigest(ids, form).toString('hex')).toBe(legacyDigest(ids, form).toString('hex'));
       }),
-      fuzzParameters(0.03),
+      fuzzParameters(0.04),
     );
-  }, fuzzTimeout(0.03, 1));
+  }, fuzzTimeout(0.04, 1));
 
   it('keeps the envelope ids already issued', () => {
     expect(envelopeJobId([{ id: 'a' }, { id: 'b' }])).toBe('kRFp3arxRq_1OfWMJsSJrw');
