@@ -62,7 +62,8 @@ function readDocument(file: string): Record<string, unknown> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? 'error'})`;
     throw new ConfigError([{ key: file, reason }], { cause: error });
   }
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // logLevel 'error': the YAML library would print warnings (with the key's text) to stderr.
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, summarizeConfig, type HeraldConfig } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
@@ -265,6 +265,16 @@ describe('loadConfig rejects bad configs, naming the key', () => {
   it('never names a secret written as a map under a secret key', () => {
     const problems = problemsOf(() => load('redis:\n  url:\n    "redis://:map-key-secret-123@h": 1\n'));
     expect(problems).toStrictEqual([{ key: 'redis.url', reason: 'must be a single value or a list, not a map' }]);
+  });
+
+  it('prints no YAML warning, which would show a key, for a key that is a list', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      expect(problemsOf(() => load('? [a, b]\n: c\n'))).toStrictEqual([{ key: '[ a, b ]', reason: 'unknown key' }]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses YAML aliases that expand too far with a ConfigError', () => {
