@@ -135,6 +135,8 @@ function apply(envelope: { events: unknown[] }, change: Mutation): void {
       return;
     case 'add': {
       const target = isContainer(parent[key]) ? (parent[key] as Record<Key, unknown>) : parent;
+      // A list with its own `constructor` breaks Array.prototype.map (fast-check's own printer).
+      if (Array.isArray(target)) return;
       Object.defineProperty(target, change.key, { value: change.value, enumerable: true, writable: true, configurable: true });
       return;
     }
@@ -148,6 +150,7 @@ function apply(envelope: { events: unknown[] }, change: Mutation): void {
       parent[key] = retyped(parent[key]);
       return;
     case 'proto':
+      if (Array.isArray(parent)) return;
       // An own `__proto__` key, as JSON.parse makes it: not the prototype.
       Object.defineProperty(parent, '__proto__', { value: change.value, enumerable: true, writable: true, configurable: true });
       return;
