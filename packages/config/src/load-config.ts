@@ -108,6 +108,13 @@ function convictProblems(message: string): ConfigProblem[] {
 }
 
 /**
+ * The longest timer Node runs as asked, in ms (about 24.8 days); a longer one fires at once
+ * (TimeoutOverflowWarning). The job lock is renewed on a timer, and every endpoint's
+ * `timeout`, a timer too, is at most half of it.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
  * A job's lock must outlast its HTTP attempt with a margin (twice the timeout), or a slow
  * but live delivery would be taken for a crashed one and sent twice.
  */
@@ -222,7 +229,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   }
   const { endpoints, problems: endpointProblems } = readEndpoints(rawEndpoints, endpointsKey);
   problems.push(...endpointProblems);
-  problems.push(...lockProblems(endpoints, config.get('worker.lockDurationMs') as number, endpointsKey));
+  const lockDurationMs = config.get('worker.lockDurationMs') as number;
+  if (lockDurationMs > MAX_TIMER_MS) problems.push({ key: 'worker.lockDurationMs', reason: `must be at most ${MAX_TIMER_MS} (about 24 days): Node fires a longer timer at once` });
+  problems.push(...lockProblems(endpoints, lockDurationMs, endpointsKey));
   const value = config.getProperties();
   const secrets = readSecretFiles(value, problems);
   if (problems.length > 0) throw new ConfigError(distinct(problems));

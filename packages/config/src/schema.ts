@@ -219,7 +219,7 @@ export const schema = {
       example: 32,
     },
     lockDurationMs: {
-      doc: 'Lock of a job in flight, in ms: when a worker dies, other workers retry its jobs after about this long. At least twice every endpoint\'s `timeout`.',
+      doc: 'Lock of a job in flight, in ms: when a worker dies, other workers retry its jobs after about this long. At least twice every endpoint\'s `timeout`; at most 2147483647 (about 24 days, the longest timer Node runs).',
       format: 'positive-int',
       default: 30_000,
       env: 'HERALD_WORKER_LOCK_DURATION_MS',

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { fuzzParameters, fuzzTimeout } from '../../../test/helpers/fuzz-runs.js';
-import { ConfigError, loadConfig, schema } from '../src/index.js';
+import { ConfigError, loadConfig, schema, type HeraldConfig } from '../src/index.js';
 
 /**
  * Properties of loadConfig over hostile files and environments: a valid config mutated a
@@ -47,7 +47,8 @@ function validConfig(value: string): Record<string, unknown> {
 /** Values a file may hold where a setting goes: every YAML type, odd strings, lookalikes. */
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom(null, '', ' ', '0', '-1', '1e400', 'true', 'yes', '3h', '-5s', '99999999999999999999h', 'redis://', 'http://x', 'private', '::', '10.0.0.0/33'),
+  fc.constantFrom(null, '', ' ', '0', '-1', '1e400', 'true', 'yes', '3h', '-5s', '99999999999999999999h', `${'9'.repeat(400)}h`, 'redis://', 'http://x', 'private', '::', '10.0.0.0/33'),
+  fc.constantFrom(2 ** 31, 5_000_000_000, Number.MAX_SAFE_INTEGER),
   fc.string({ unit: 'binary', maxLength: 12 }),
   fc.integer(),
   fc.double(),
@@ -145,10 +146,23 @@ const environment = fc.tuple(
   ),
 );
 
-/** Runs loadConfig; returns the ConfigError, or undefined when the config loaded. Any other throw fails. */
-function outcome(run: () => unknown): ConfigError | undefined {
+/** Node runs a timer of more than this many ms at once (after a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Checks a loaded config: every duration finite, every one used as a timer within Node's limit. */
+function checkLoaded(config: HeraldConfig): void {
+  expect(config.worker.lockDurationMs).toBeLessThanOrEqual(MAX_TIMER_MS);
+  expect(Number.isFinite(config.worker.historyMs)).toBe(true);
+  for (const endpoint of config.endpoints) {
+    expect(endpoint.timeoutMs).toBeLessThanOrEqual(MAX_TIMER_MS);
+    for (const ms of [endpoint.backoffMs, endpoint.maxBackoffMs, endpoint.maxAgeMs]) expect(Number.isFinite(ms)).toBe(true);
+  }
+}
+
+/** Runs loadConfig; returns the ConfigError, or undefined when the config loaded (and checked). Any other throw fails. */
+function outcome(run: () => HeraldConfig): ConfigError | undefined {
   try {
-    run();
+    checkLoaded(run());
     return undefined;
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);

@@ -267,6 +267,15 @@ describe('loadConfig rejects bad configs, naming the key', () => {
     expect(problems).toStrictEqual([{ key: 'redis.url', reason: 'must be a single value or a list, not a map' }]);
   });
 
+  it('refuses a lock longer than a Node timer can wait, and a duration too long to be a number', () => {
+    // Found by load-config.property.test.ts: both loaded, and Node fires a longer timer at once.
+    expect(problemsOf(() => loadConfig({ env: { HERALD_WORKER_LOCK_DURATION_MS: '2147483648' } }))).toStrictEqual([
+      { key: 'worker.lockDurationMs', reason: 'must be at most 2147483647 (about 24 days): Node fires a longer timer at once' },
+    ]);
+    expect(loadConfig({ env: { HERALD_WORKER_LOCK_DURATION_MS: '2147483647' } }).worker.lockDurationMs).toBe(2_147_483_647);
+    expect(problemsOf(() => load(`worker:\n  history: "${'9'.repeat(400)}h"\n`))).toStrictEqual([{ key: 'worker.history', reason: 'is too long' }]);
+  });
+
   it('prints no YAML warning, which would show a key, for a key that is a list', () => {
     const warn = vi.spyOn(process, 'emitWarning');
     try {
