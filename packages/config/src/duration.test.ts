@@ -26,6 +26,10 @@ describe('parseDuration', () => {
   it('rejects negative durations with their own reason', () => {
     expect(() => parseDuration('-1s')).toThrow('must not be negative');
   });
+
+  it('rejects a duration too long to be a number (found by load-config.property.test.ts)', () => {
+    expect(() => parseDuration(`${'9'.repeat(400)}h`)).toThrow('is too long');
+  });
 });
 
 describe('formatDuration', () => {

@@ -42,6 +42,8 @@ export function parseDuration(text: string): number {
     }
     total += Number(match[1]) * UNIT_MS[match[2]!]!;
   }
+  // Hundreds of digits make Infinity, which no setting can use.
+  if (!Number.isFinite(total)) throw new DurationSyntaxError('is too long');
   return total;
 }
 

@@ -5,12 +5,13 @@ import { readEndpoints, type EndpointConfig } from './endpoint.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { EgressConfig } from './egress.js';
 import { parseDuration } from './duration.js';
-import { isRecord } from './field-readers.js';
+import { checkDocumentShape, isPlainMap, kindOf } from './document-shape.js';
 import { isLoopbackHost } from './loopback.js';
 import { readSecretFile } from './secret-file.js';
 import { readRedisSettings, type RedisSettings } from './redis-settings.js';
-import type { Report } from './field-readers.js';
+import { isRecord, type Report } from './field-readers.js';
 import { schema, type LogLevel } from './schema.js';
+import { parseTokenMap, tokenMapProblem } from './token-map.js';
 
 /** Where to read the configuration from. */
 export interface LoadConfigOptions {
@@ -62,7 +63,8 @@ function readDocument(file: string): Record<string, unknown> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? 'error'})`;
     throw new ConfigError([{ key: file, reason }], { cause: error });
   }
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // logLevel 'error': the YAML library would print warnings (with the key's text) to stderr.
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => {
@@ -72,9 +74,15 @@ function readDocument(file: string): Record<string, unknown> {
       }),
     );
   }
-  const value: unknown = document.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // YAML refuses aliases that expand too far (a "billion laughs" file).
+    throw new ConfigError([{ key: file, reason: 'uses YAML aliases that expand too far' }], { cause: error });
+  }
   if (value === null || value === undefined) return {};
-  if (!isRecord(value)) throw new ConfigError([{ key: file, reason: 'must be a map of settings, not a list or a value' }]);
+  if (!isPlainMap(value)) throw new ConfigError([{ key: file, reason: 'must be a map of settings, not a list or a value' }]);
   return value;
 }
 
@@ -101,12 +109,25 @@ function convictProblems(message: string): ConfigProblem[] {
 }
 
 /**
+ * The longest timer Node runs as asked, in ms (about 24.8 days); a longer one fires at once
+ * (TimeoutOverflowWarning). The job lock is renewed on a timer, and every endpoint's
+ * `timeout`, a timer too, is at most half of it.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
  * A lock set for every endpoint (`worker.lockDurationMs`) must outlast each HTTP attempt
- * with a margin (twice the timeout), as it did before locks followed the timeouts.
+ * with a margin (twice the timeout), as it did before locks followed the timeouts. Unset,
+ * each endpoint's lock is its timeout (at least 5 s), renewed every half of it: a timeout
+ * must then be a timer Node can run.
  */
 function lockProblems(endpoints: readonly EndpointConfig[], lockDurationMs: number, at: string): ConfigProblem[] {
   // 0: each endpoint's lock follows its timeout (delivery-lock.ts in the worker).
-  if (lockDurationMs === 0) return [];
+  if (lockDurationMs === 0) {
+    return endpoints.flatMap((endpoint, index) =>
+      endpoint.timeoutMs > MAX_TIMER_MS ? [{ key: `${at}[${index}].timeout`, reason: `must be at most ${MAX_TIMER_MS}ms (about 24 days): Node fires a longer timer at once` }] : [],
+    );
+  }
   return endpoints.flatMap((endpoint, index) =>
     endpoint.timeoutMs * 2 > lockDurationMs
       ? [{ key: `${at}[${index}].timeout`, reason: `must be at most half of worker.lockDurationMs (timeout ${endpoint.timeoutMs}ms, lock ${lockDurationMs}ms)` }]
@@ -145,6 +166,26 @@ function readSecretFiles(
   };
 }
 
+/**
+ * `ingest.tokens` from the file's settings, or HERALD_INGEST_TOKENS (a JSON object), which
+ * wins; taken out of both, since convict cannot read names with dots (token-map.ts).
+ */
+function readTokens(settings: Record<string, unknown>, env: Record<string, string | undefined>, report: Report): Record<string, string> {
+  const ingest = settings['ingest'] as Record<string, unknown> | undefined;
+  let value = ingest?.['tokens'];
+  if (ingest !== undefined) delete ingest['tokens'];
+  const fromEnv = env['HERALD_INGEST_TOKENS'];
+  delete env['HERALD_INGEST_TOKENS'];
+  if (fromEnv !== undefined) value = parseTokenMap(fromEnv);
+  if (value === undefined) return {};
+  const problem = tokenMapProblem(value);
+  if (problem !== undefined) {
+    report('ingest.tokens', problem);
+    return {};
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, string>));
+}
+
 /** Drops repeated problems, and "unknown key" under a key already reported as not a map. */
 function distinct(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const notMaps = new Set(problems.filter((p) => p.reason === 'must be a map of settings').map((p) => p.key));
@@ -174,12 +215,15 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   const { endpoints: fileEndpoints, ...document } = registryConfig ? {} : raw;
   let rawEndpoints: unknown = fileEndpoints;
   let endpointsKey = 'endpoints';
+  const problems: ConfigProblem[] = [];
+  const report: Report = (key, reason) => problems.push({ key, reason });
   if (registryConfig) {
     const notifications = raw['notifications'];
-    rawEndpoints = isRecord(notifications) ? notifications['endpoints'] : undefined;
+    if (notifications !== null && !isPlainMap(notifications)) report('notifications', `must be a map (endpoints, events), not ${kindOf(notifications)}`);
+    rawEndpoints = isPlainMap(notifications) ? notifications['endpoints'] : undefined;
     endpointsKey = 'notifications.endpoints';
   }
-  const problems: ConfigProblem[] = [];
+  const settings = checkDocumentShape(document, schema, report);
   const effectiveEnv: Record<string, string | undefined> = { ...env, HERALD_REDIS_URL: env['HERALD_REDIS_URL'] ?? env['REDIS_URL'] };
   if (env['HERALD_ENDPOINTS'] !== undefined) {
     endpointsKey = 'HERALD_ENDPOINTS';
@@ -187,16 +231,19 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
     if (rawEndpoints === undefined) problems.push({ key: endpointsKey, reason: 'must be a JSON list of endpoints' });
     delete effectiveEnv['HERALD_ENDPOINTS'];
   }
+  const tokens = readTokens(settings, effectiveEnv, report);
   const config = convict(schema, { env: effectiveEnv as NodeJS.ProcessEnv, args: [] });
   try {
-    config.load(document);
+    config.load(settings);
     config.validate({ allowed: 'strict' });
   } catch (error) {
     problems.push(...convictProblems((error as Error).message));
   }
   const { endpoints, problems: endpointProblems } = readEndpoints(rawEndpoints, endpointsKey);
   problems.push(...endpointProblems);
-  problems.push(...lockProblems(endpoints, config.get('worker.lockDurationMs') as number, endpointsKey));
+  const lockDurationMs = config.get('worker.lockDurationMs') as number;
+  if (lockDurationMs > MAX_TIMER_MS) problems.push({ key: 'worker.lockDurationMs', reason: `must be at most ${MAX_TIMER_MS} (about 24 days): Node fires a longer timer at once` });
+  problems.push(...lockProblems(endpoints, lockDurationMs, endpointsKey));
   const value = config.getProperties();
   const secrets = readSecretFiles(value, problems);
   const redisUrlGiven = env['HERALD_REDIS_URL'] !== undefined || (isRecord(document['redis']) && document['redis']['url'] !== undefined);
@@ -219,7 +266,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HeraldConfig {
   return {
     redis,
     http: value.http,
-    ingest: { token: secrets.ingestToken, tokens: value.ingest.tokens, allowAnonymous: value.ingest.allowAnonymous, maxBodyBytes: value.ingest.maxBodyBytes },
+    ingest: { token: secrets.ingestToken, tokens, allowAnonymous: value.ingest.allowAnonymous, maxBodyBytes: value.ingest.maxBodyBytes },
     // Unset, a board others can reach changes nothing (board.readOnly).
     board: {
       username: value.board.username,

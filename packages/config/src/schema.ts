@@ -1,6 +1,7 @@
 import convict from 'convict';
 import { parseDuration } from './duration.js';
 import { allowEntryProblem, denyEntryProblem } from './egress.js';
+import { parseTokenMap, tokenMapProblem } from './token-map.js';
 
 /**
  * The convict schema shared by every Herald process. Each key has a doc, a format,
@@ -75,22 +76,14 @@ convict.addFormats({
       parseDuration(value);
     },
   },
-  // Named secrets: { name: token }; from the environment, a JSON object.
+  // Named secrets: { name: token }; from the environment, a JSON object. load-config.ts
+  // reads this key itself (token-map.ts); the format documents it and checks the example.
   'token-map': {
     validate(value: unknown) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('must be a map of names to tokens');
-      for (const [name, token] of Object.entries(value)) {
-        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error('names must be 1 to 64 letters, digits, ".", "_" or "-"');
-        if (typeof token !== 'string' || token === '') throw new Error(`token "${name}" must be a non-empty string`);
-      }
+      const problem = tokenMapProblem(value);
+      if (problem !== undefined) throw new Error(problem);
     },
-    coerce: (value: string) => {
-      try {
-        return JSON.parse(value) as unknown;
-      } catch {
-        return value;
-      }
-    },
+    coerce: parseTokenMap,
   },
   // A boolean whose default depends on another key: null until load-config resolves it.
   'optional-boolean': {
@@ -275,7 +268,7 @@ export const schema = {
       example: 32,
     },
     lockDurationMs: {
-      doc: 'Lock of a delivery in flight, in ms: when a worker dies, other workers retry what it held within about twice this long. `0`: each endpoint\'s own, the longer of 5 s and its `timeout`, so a killed worker\'s deliveries are retried within max(10 s, 2 × timeout). Set, it applies to every endpoint and must be at least twice every endpoint\'s `timeout`.',
+      doc: 'Lock of a delivery in flight, in ms: when a worker dies, other workers retry what it held within about twice this long. `0`: each endpoint\'s own, the longer of 5 s and its `timeout`, so a killed worker\'s deliveries are retried within max(10 s, 2 × timeout). Set, it applies to every endpoint and must be at least twice every endpoint\'s `timeout`; at most 2147483647 (about 24 days, the longest timer Node runs).',
       format: 'non-negative-int',
       default: 0,
       env: 'HERALD_WORKER_LOCK_DURATION_MS',

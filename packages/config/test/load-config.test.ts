@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, summarizeConfig, type HeraldConfig } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
@@ -197,7 +197,7 @@ describe('loadConfig', () => {
 
 describe('loadConfig rejects bad configs, naming the key', () => {
   it.each([
-    ['an unknown top-level key', 'reddis:\n  url: redis://x\n', 'reddis.url', 'unknown key'],
+    ['an unknown top-level key', 'reddis:\n  url: redis://x\n', 'reddis', 'unknown key'],
     ['an unknown nested key', 'redis:\n  prefx: x\n', 'redis.prefx', 'unknown key'],
     ['a section that is not a map', 'redis: 5\n', 'redis', 'must be a map of settings'],
     ['a non-redis URL', 'redis:\n  url: http://127.0.0.1:6379\n', 'redis.url', 'redis://'],
@@ -242,10 +242,66 @@ describe('loadConfig rejects bad configs, naming the key', () => {
     ['an unknown tls key', endpoint('    tls:\n      verify: false\n'), 'endpoints[0].tls.verify', 'unknown key'],
     ['tls that is not a map', endpoint('    tls: true\n'), 'endpoints[0].tls', 'must be a map'],
     ['an empty ignored media type', endpoint('    ignoredmediatypes: [""]\n'), 'endpoints[0].ignoredmediatypes[0]', 'non-empty string'],
+    // Found by load-config.property.test.ts: each was ignored without a word, threw a TypeError, or named no key ("$").
+    ['a flat dotted key', 'redis.url: redis://x:6379\n', 'redis.url', 'write it nested (redis: {url: ...})'],
+    ['a flat dotted egress key', 'egress.deny: [private]\n', 'egress.deny', 'unknown key'],
+    ['a dotted key inside a section', 'http:\n  port.x: 1\n', 'http.port.x', 'unknown key'],
+    ['a list where a section goes', 'redis: [1, 2]\n', 'redis', 'must be a map of settings, not a list'],
+    ['a YAML set where a section goes', 'redis: !!set {a, b}\n', 'redis', 'not a Set'],
+    ['a YAML ordered map where a section goes', 'redis: !!omap [url: x]\n', 'redis', 'not a Map'],
+    ['bytes where a value goes', 'http: {port: !!binary aGVsbG8=}\n', 'http.port', 'not a Buffer'],
+    ['a map where a value goes', 'http: {port: {}}\n', 'http.port', 'not a map'],
+    ['a map inside a token map', 'ingest: {tokens: {a: {b: c}}}\n', 'ingest.tokens', 'token "a" must be a non-empty string'],
+    ['a __proto__ key', '__proto__: {x: 1}\n', '__proto__', 'unknown key'],
+    ['a constructor key', 'constructor: {prototype: 1}\n', 'constructor', 'unknown key'],
+    ['an empty key', 'redis: {"": 1}\n', 'redis[""]', 'unknown key'],
+    ['notifications that is a list', 'notifications: [1]\n', 'notifications', 'must be a map'],
   ])('%s', (_name, text, key, reason) => {
     const problems = problemsOf(() => load(text));
     expect(problems.map((problem) => problem.key)).toStrictEqual([key]);
     expect(problems[0]?.reason).toContain(reason);
+  });
+
+  it('never names a secret written as a map under a secret key', () => {
+    const problems = problemsOf(() => load('redis:\n  url:\n    "redis://:map-key-secret-123@h": 1\n'));
+    expect(problems).toStrictEqual([{ key: 'redis.url', reason: 'must be a single value or a list, not a map' }]);
+  });
+
+  it('refuses a lock longer than a Node timer can wait, and a duration too long to be a number', () => {
+    // Found by load-config.property.test.ts: both loaded, and Node fires a longer timer at once.
+    expect(problemsOf(() => loadConfig({ env: { HERALD_WORKER_LOCK_DURATION_MS: '2147483648' } }))).toStrictEqual([
+      { key: 'worker.lockDurationMs', reason: 'must be at most 2147483647 (about 24 days): Node fires a longer timer at once' },
+    ]);
+    expect(loadConfig({ env: { HERALD_WORKER_LOCK_DURATION_MS: '2147483647' } }).worker.lockDurationMs).toBe(2_147_483_647);
+    expect(problemsOf(() => load(`worker:\n  history: "${'9'.repeat(400)}h"\n`))).toStrictEqual([{ key: 'worker.history', reason: 'is too long' }]);
+  });
+
+  it('prints no YAML warning, which would show a key, for a key that is a list', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      expect(problemsOf(() => load('? [a, b]\n: c\n'))).toStrictEqual([{ key: '[ a, b ]', reason: 'unknown key' }]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('refuses YAML aliases that expand too far with a ConfigError', () => {
+    let text = 'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) text += `${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]\n`;
+    expect(problemsOf(() => load(text))[0]?.reason).toBe('uses YAML aliases that expand too far');
+  });
+
+  it('reads a section left empty (every line commented out) as defaults', () => {
+    expect(load('ingest:\n  # token: later\nredis:\n').ingest.token).toBe('');
+  });
+
+  it('accepts ingest.tokens names with dots, from the file and from the environment', () => {
+    expect(load('ingest:\n  tokens: {registry.eu: a1, registry-us: b2}\n').ingest.tokens).toStrictEqual({ 'registry.eu': 'a1', 'registry-us': 'b2' });
+    expect(loadConfig({ env: { HERALD_INGEST_TOKENS: '{"registry.eu":"a1"}' } }).ingest.tokens).toStrictEqual({ 'registry.eu': 'a1' });
+    expect(problemsOf(() => loadConfig({ env: { HERALD_INGEST_TOKENS: '{"a b":"x"}' } }))).toStrictEqual([
+      { key: 'ingest.tokens', reason: 'names must be 1 to 64 letters, digits, ".", "_" or "-"' },
+    ]);
   });
 
   it('rejects a duplicate endpoint name, pointing at the first', () => {

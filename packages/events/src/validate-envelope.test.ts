@@ -142,6 +142,32 @@ describe('validateEnvelope', () => {
     expect(validateEnvelope({ events: [shallow] })).toStrictEqual([]);
   });
 
+  it.each([
+    // Found by validate-envelope.property.test.ts: each was accepted, then failed or changed when stored as JSON.
+    ['a hole in the events list', () => ({ events: [validEvent(), , validEvent()] }), 'events[1]', 'must be an object'],
+    ['a hole in a list of strings', () => ({ events: [{ ...validEvent(), target: { urls: ['a', , 'b'] } }] }), 'events[0].target.urls[1]', 'must be a string'],
+    ['a hole in an unknown list', () => ({ events: [{ ...validEvent(), meta: [1, , 2] }] }), 'events[0].meta[1]', 'hole'],
+    ['a bigint', () => ({ events: [{ ...validEvent(), meta: { n: 10n } }] }), 'events[0].meta.n', 'not a bigint'],
+    ['Infinity', () => ({ events: [{ ...validEvent(), meta: Number.POSITIVE_INFINITY }] }), 'events[0].meta', 'finite number'],
+    ['NaN', () => ({ events: [{ ...validEvent(), meta: [Number.NaN] }] }), 'events[0].meta[0]', 'finite number'],
+    ['a boxed string as target', () => ({ events: [{ ...validEvent(), target: Object('a/b') }] }), 'events[0].target', 'not a String object'],
+    ['a boxed number', () => ({ events: [{ ...validEvent(), meta: Object(1) }] }), 'events[0].meta', 'not a Number object'],
+    ['a Date', () => ({ events: [{ ...validEvent(), actor: new Date(0) }] }), 'events[0].actor', 'not a Date object'],
+    ['a Map', () => ({ events: [{ ...validEvent(), meta: new Map([['a', 1]]) }] }), 'events[0].meta', 'not a Map object'],
+    ['a function', () => ({ events: [{ ...validEvent(), meta: () => 1 }] }), 'events[0].meta', 'not a function'],
+    ['a symbol', () => ({ events: [{ ...validEvent(), meta: Symbol('x') }] }), 'events[0].meta', 'not a symbol'],
+    ['an inherited prototype', () => ({ events: [Object.assign(Object.create({ source: {} }), validEvent())] }), 'events[0]', 'plain JSON data'],
+  ])('refuses %s, which JSON would drop or change, naming where', (_name, make, path, reason) => {
+    const problems = validateEnvelope(make());
+    const reasons = problems.filter((problem) => problem.path === path).map((problem) => problem.reason);
+    expect(reasons.join('; ')).toContain(reason);
+  });
+
+  it('accepts undefined properties (absent in JSON) and null-prototype objects', () => {
+    const meta = Object.assign(Object.create(null) as object, { a: 1 });
+    expect(validateEnvelope({ events: [{ ...validEvent(), meta, extra: undefined }] })).toStrictEqual([]);
+  });
+
   it('does not modify what it checks', () => {
     const body = { events: [{ ...validEvent(), target: { size: 'x' } }] };
     const before = JSON.stringify(body);

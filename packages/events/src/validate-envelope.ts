@@ -102,7 +102,8 @@ function listOf(item: Check): Check {
       problems.add(path, `must be an array, not ${describe(value)}`);
       return;
     }
-    value.forEach((element, index) => item(element, child(path, index), problems));
+    // By index, not forEach: a hole must be checked (and refused), not skipped.
+    for (let index = 0; index < value.length; index += 1) item(value[index], child(path, index), problems);
   };
 }
 
@@ -182,18 +183,54 @@ const event = record(
  */
 export const MAX_EVENT_DEPTH = 32;
 
-/** Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH; walks without recursion. */
-function checkDepth(value: unknown, path: Path, problems: Problems): void {
-  const stack: [unknown, Path, number][] = [[value, path, 0]];
+/**
+ * Why a value inside an event is not plain JSON data, or undefined when it is. Events are
+ * stored and sent as JSON: a value that JSON would drop, change or refuse (a bigint, a
+ * function, Infinity, a Date or a boxed String) would make the stored event differ from
+ * the one accepted, or make the write fail after validation said yes.
+ */
+function notJson(value: unknown, inArray: boolean): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : 'must be a finite number';
+    case 'undefined':
+      // An undefined property is absent in JSON, as the caller meant; in a list it would become null.
+      return inArray ? 'must be a JSON value, not a hole or undefined' : undefined;
+    case 'object': {
+      if (value === null) return undefined;
+      const prototype = Object.getPrototypeOf(value) as unknown;
+      if (prototype === null || prototype === Object.prototype || prototype === Array.prototype) return undefined;
+      const kind = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+      return `must be plain JSON data, not ${typeof kind === 'string' && kind !== '' ? `a ${kind} object` : 'an object of a class'}`;
+    }
+    default:
+      return `must be a JSON value, not a ${typeof value}`;
+  }
+}
+
+/**
+ * Reports the first place where `value` nests deeper than MAX_EVENT_DEPTH, and every value
+ * that is not plain JSON data (notJson); walks without recursion.
+ */
+function checkJsonData(value: unknown, path: Path, problems: Problems): void {
+  const stack: [unknown, Path, number, boolean][] = [[value, path, 0, false]];
   while (stack.length > 0) {
-    const [node, at, depth] = stack.pop()!;
+    const [node, at, depth, inArray] = stack.pop()!;
+    const problem = notJson(node, inArray);
+    if (problem !== undefined) {
+      problems.add(at, problem);
+      continue;
+    }
     if (typeof node !== 'object' || node === null) continue;
     if (depth >= MAX_EVENT_DEPTH) {
       problems.add(at, `must not nest deeper than ${MAX_EVENT_DEPTH} levels`);
       return;
     }
-    if (Array.isArray(node)) node.forEach((item, index) => stack.push([item, child(at, index), depth + 1]));
-    else for (const [key, item] of Object.entries(node)) stack.push([item, child(at, key), depth + 1]);
+    if (Array.isArray(node)) for (let index = 0; index < node.length; index += 1) stack.push([node[index], child(at, index), depth + 1, true]);
+    else for (const [key, item] of Object.entries(node)) stack.push([item, child(at, key), depth + 1, false]);
   }
 }
 
@@ -203,10 +240,11 @@ function checkEventList(value: unknown, path: Path, problems: Problems): void {
   } else if (value.length === 0) {
     problems.add(path, 'must contain at least one event');
   } else {
-    value.forEach((element, index) => {
-      checkDepth(element, child(path, index), problems);
-      event(element, child(path, index), problems);
-    });
+    // By index, not forEach: a hole is an event that is not an object, not one to skip.
+    for (let index = 0; index < value.length; index += 1) {
+      checkJsonData(value[index], child(path, index), problems);
+      event(value[index], child(path, index), problems);
+    }
   }
 }
 

@@ -80,8 +80,9 @@ function fail(reply: FastifyReply, status: number, body: ErrorBody): FastifyRepl
 function errorAnswer(error: { code?: string; statusCode?: number; message: string }, maxBodyBytes: number): [number, ErrorBody] {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return [415, { error: 'unsupported_media_type', message: `Content-Type must be one of ${ACCEPTED_TYPES.join(', ')}` }];
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return [400, { error: 'bad_request', message: 'body length does not match Content-Length' }];
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return [413, { error: 'payload_too_large', message: `body is larger than ingest.maxBodyBytes (${maxBodyBytes} bytes)` }];
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

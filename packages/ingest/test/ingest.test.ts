@@ -100,6 +100,9 @@ describe('POST /events', () => {
     ['a body that is not JSON', '{"events": [', {}, 400, 'invalid_envelope', 'not valid JSON'],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), {}, 400, 'invalid_envelope', 'not valid UTF-8'],
     ['an empty body', '', {}, 400, 'invalid_envelope', 'empty'],
+    // Found by ingest.property.test.ts: was a 415 saying the (right) Content-Type was wrong.
+    ['a body shorter than its Content-Length', valid, { 'content-length': String(valid.length + 1) }, 400, 'bad_request', 'does not match Content-Length'],
+    ['a body longer than its Content-Length', valid, { 'content-length': String(valid.length - 1) }, 400, 'bad_request', 'does not match Content-Length'],
     ['a JSON array', '[]', {}, 400, 'invalid_envelope', '$ must be an object'],
   ])('refuses %s and enqueues nothing', async (_name, body, headers, status, error, message) => {
     const cleaned = Object.fromEntries(Object.entries(headers as Record<string, string>).filter(([, v]) => v !== ''));

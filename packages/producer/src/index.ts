@@ -34,6 +34,7 @@ export {
 } from './delivery-job.js';
 export type { DeliveryJobData } from './delivery-job.js';
 export { decodeEvents, encodeEvents } from './event-codec.js';
+export { idListDigest } from './id-digest.js';
 export {
   compileRoutes,
   knownEndpointsKey,

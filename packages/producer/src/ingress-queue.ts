@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Event } from '@herald/events';
 import { storedQueueName } from './queue-layout.js';
+import { idListDigest } from './id-digest.js';
 
 /**
  * Name of the queue producers and ingest write whole envelopes to when no worker has
@@ -71,11 +71,10 @@ export function ingressJobOptions(jobId: string) {
 
 /**
  * The job id of an envelope: derived from its event ids, in order, so that writing
- * the same events again yields the same id and BullMQ adds nothing. 128 bits of
- * SHA-256 in base64url, 22 characters: every pending delivery stores it several times.
+ * the same events again yields the same id and BullMQ adds nothing, and different ids
+ * never do (idListDigest). 128 bits of SHA-256 in base64url, 22 characters: every
+ * pending delivery stores it several times.
  */
 export function envelopeJobId(events: readonly Pick<Event, 'id'>[]): string {
-  const hash = createHash('sha256');
-  for (const event of events) hash.update(event.id).update('\n');
-  return hash.digest().subarray(0, 16).toString('base64url');
+  return idListDigest(events.map((event) => event.id), 'terminated').subarray(0, 16).toString('base64url');
 }

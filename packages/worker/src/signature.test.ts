@@ -112,4 +112,16 @@ describe('webhookIdOf', () => {
     expect(webhookIdOf('hooks', ['b', 'a'])).not.toBe(id);
     expect(webhookIdOf('other', ['a', 'b'])).not.toBe(id);
   });
+
+  it('keeps the ids already sent for plain event ids', () => {
+    expect(webhookIdOf('hooks', ['a', 'b'])).toBe('msg_bd544a5465dc26704ed054a9e4826ac3');
+  });
+
+  it.each([
+    // Each pair shared one webhook-id, so a receiver deduplicating on it dropped the second delivery.
+    ['an event id holding a line break', ['a\nb'], ['a', 'b']],
+    ['a lone surrogate', ['\uD800'], ['\uFFFD']],
+  ])('differs for events that differ by %s', (_name, a, b) => {
+    expect(webhookIdOf('hooks', a)).not.toBe(webhookIdOf('hooks', b));
+  });
 });

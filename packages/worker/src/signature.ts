@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { idListDigest } from '@herald/producer';
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com, spec 1.0.0), symmetric scheme:
@@ -80,10 +81,10 @@ export function verifySignature(secrets: readonly string[], headers: WebhookHead
 
 /**
  * The `webhook-id` of a delivery: `msg_` and 32 hex digits of SHA-256 over the endpoint
- * name and the event ids, one per line. The same events to the same endpoint always get
- * the same id, across retries, workers and replays; another endpoint gets another id.
+ * name and the event ids, one per line (idListDigest). The same events to the same endpoint
+ * always get the same id, across retries, workers and replays; other events or another
+ * endpoint get another id, even when an id holds a line break.
  */
 export function webhookIdOf(endpoint: string, eventIds: readonly string[]): string {
-  const hash = createHash('sha256').update([endpoint, ...eventIds].join('\n'), 'utf8').digest('hex');
-  return `msg_${hash.slice(0, 32)}`;
+  return `msg_${idListDigest([endpoint, ...eventIds], 'joined').toString('hex').slice(0, 32)}`;
 }

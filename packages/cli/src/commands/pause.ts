@@ -51,8 +51,10 @@ async function setPaused(args: string[], io: CommandIo, pause: boolean): Promise
   }
   return withCommandRedis(config, io, `${command} failed`, async (redis) => {
     for (const name of names) {
+      // A resume reports the backlog it releases: read before the workers start taking from it.
+      const held = pause ? undefined : await readFleetStatus(redis, config.redis.prefix, [name]);
       const before = pause ? await pauseEndpoint(redis, config.redis.prefix, name) : await resumeEndpoint(redis, config.redis.prefix, name);
-      const [status] = await readFleetStatus(redis, config.redis.prefix, [name]);
+      const [status] = held ?? (await readFleetStatus(redis, config.redis.prefix, [name]));
       const pending = `${status?.pending ?? 0} pending`;
       if (pause) io.stdout.write(`${name}: ${before ? 'was already paused' : 'paused fleet-wide'}; ${pending}, waiting for "herald resume --endpoint ${name}"\n`);
       else io.stdout.write(`${name}: ${before ? 'resumed' : 'was not paused'}; ${pending}${before ? ', delivered from now on' : ''}\n`);
