@@ -32,8 +32,8 @@ export interface RoutedEnvelope {
 /** The routes as last read: their version and compiled filters, or none published yet. */
 type KnownRoutes = { readonly version: string; readonly routes: readonly CompiledRoute[] } | { readonly version: null };
 
-/** BullMQ's view of the connection: ioredis with its scripts loaded. */
-type RedisClient = Awaited<Queue['client']>;
+/** BullMQ's view of the connection: ioredis with its scripts loaded, kept by the queue's Redis backend. */
+type RedisClient = Awaited<ReturnType<Queue['getBackend']>['client']>;
 
 /** Options of Router. */
 export interface RouterOptions {
@@ -119,7 +119,7 @@ export class Router {
 
   /** The shared connection once BullMQ has loaded its scripts onto it. */
   #client$(): Promise<RedisClient> {
-    return this.#queue(INGRESS_QUEUE).client;
+    return this.#queue(INGRESS_QUEUE).getBackend().client;
   }
 
   #queue(name: string): Queue {
