@@ -51,8 +51,11 @@ async function setPaused(args: string[], io: CommandIo, pause: boolean): Promise
   }
   return withCommandRedis(config, io, `${command} failed`, async (redis) => {
     for (const name of names) {
+      const read = async () => (await readFleetStatus(redis, config.redis.prefix, [name]))[0];
+      // Counted before a resume: from then on the fleet delivers at once, racing the count.
+      const resumedWith = pause ? undefined : await read();
       const before = pause ? await pauseEndpoint(redis, config.redis.prefix, name) : await resumeEndpoint(redis, config.redis.prefix, name);
-      const [status] = await readFleetStatus(redis, config.redis.prefix, [name]);
+      const status = resumedWith ?? (await read());
       const pending = `${status?.pending ?? 0} pending`;
       if (pause) io.stdout.write(`${name}: ${before ? 'was already paused' : 'paused fleet-wide'}; ${pending}, waiting for "herald resume --endpoint ${name}"\n`);
       else io.stdout.write(`${name}: ${before ? 'resumed' : 'was not paused'}; ${pending}${before ? ', delivered from now on' : ''}\n`);
