@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
+import { reconnectDelayMs } from '@herald/producer';
 
 /**
  * The one Redis connection all of a board's queues share. It logs an outage once (not
@@ -15,7 +16,7 @@ export class BoardConnection {
   constructor(url: string, log: FastifyBaseLogger) {
     // A command fails after one reconnect attempt instead of queueing until Redis returns,
     // so a request during an outage gets an error, not silence.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: reconnectDelayMs });
     this.#log = log;
     this.redis.on('error', (err: Error) => {
       if (!this.#down) this.#log.warn({ err }, 'board cannot reach redis, retrying');

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type HeraldConfig } from '@herald/config';
+import { reconnectDelayMs } from '@herald/producer';
 import type { RunningRoles } from './roles.js';
 
 /** The Redis channel `herald reload` publishes on; every running process of the prefix listens. */
@@ -39,7 +40,7 @@ export function listenForReload(config: HeraldConfig, running: RunningRoles, log
   };
   const onHangup = () => reload('SIGHUP');
   process.on('SIGHUP', onHangup);
-  const subscriber = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
+  const subscriber = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs });
   subscriber.on('error', () => {});
   subscriber.on('message', () => reload('herald reload'));
   subscriber.subscribe(reloadChannel(config.redis.prefix)).catch((error: unknown) => log.warn({ err: error }, 'cannot listen for herald reload; SIGHUP still reloads'));

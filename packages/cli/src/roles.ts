@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { registerBoard, type Board } from '@herald/board';
 import { ConfigError, credentialsRequiredOffLoopback, isLoopbackHost, redactUrl, type HeraldConfig } from '@herald/config';
 import { IngestMetrics, registerIngest } from '@herald/ingest';
-import { createProducer } from '@herald/producer';
+import { createProducer, reconnectDelayMs } from '@herald/producer';
 import { readFleetStatus, registerQueueDepth, startWorker, type RunningWorker } from '@herald/worker';
 import { debugVars } from './server/debug-vars.js';
 import { createProcessServer, type ReadinessCheck } from './server/process-server.js';
@@ -70,7 +70,7 @@ export async function startRoles(config: HeraldConfig, logger: Logger, roles: Re
   // Except three gauges whose `_total` suffix Prometheus reserves for counters (promtool
   // refuses them); the per-type gauges nodejs_active_{handles,requests,resources} remain.
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: reconnectDelayMs });
   redis.on('error', () => {});
   let current = config;
   const endpointNames = () => current.endpoints.map((endpoint) => endpoint.name);

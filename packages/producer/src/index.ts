@@ -42,5 +42,5 @@ export {
   routingTable,
 } from './routes.js';
 export type { CompiledRoute, Route, RoutingTable } from './routes.js';
-export { describeRedis, openRedis, PRODUCER_REDIS_OPTIONS } from './redis-target.js';
+export { describeRedis, openRedis, PRODUCER_REDIS_OPTIONS, reconnectDelayMs } from './redis-target.js';
 export type { RedisHandle, RedisTarget } from './redis-target.js';

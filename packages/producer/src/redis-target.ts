@@ -13,6 +13,15 @@ export interface RedisHandle {
 }
 
 /**
+ * When to try Redis again after losing it, in ms: 50 ms more each attempt, at most 2 s
+ * (ioredis 5's default). ioredis 6's default backs off to 5 s plus jitter, so a process
+ * reached Redis up to 5 s after it came back from an outage instead of within 2 s.
+ */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(attempt * 50, 2000);
+}
+
+/**
  * Options for clients Herald creates to enqueue. The producer sends nothing until the
  * connection is ready (it waits, up to its timeout, without queuing commands), and
  * commands in flight when a connection drops are rejected rather than silently sent
@@ -23,6 +32,7 @@ export interface RedisHandle {
 export const PRODUCER_REDIS_OPTIONS: RedisOptions = {
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
+  retryStrategy: reconnectDelayMs,
 };
 
 function describeOptions(options: RedisOptions): string {

@@ -10,6 +10,7 @@ import {
   endpointQueueName,
   INGRESS_QUEUE,
   KEEP_FINISHED_JOBS,
+  reconnectDelayMs,
   UNLIMITED_ATTEMPTS,
   type DeliveryJobData,
 } from '@herald/producer';
@@ -56,7 +57,7 @@ export class FanOut {
 
   constructor(endpoints: readonly EndpointConfig[], options: FanOutOptions) {
     const prefix = options.prefix ?? 'herald';
-    this.#connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs });
     this.#connection.on('error', () => {});
     this.#targets = endpoints
       .filter((endpoint) => !endpoint.disabled)

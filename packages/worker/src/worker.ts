@@ -1,5 +1,6 @@
 import type { EndpointConfig, HeraldConfig } from '@herald/config';
 import { Redis } from 'ioredis';
+import { reconnectDelayMs } from '@herald/producer';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { combineListeners } from './delivery-listener.js';
@@ -62,7 +63,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
   const shared = { redisUrl: config.redis.url, prefix: config.redis.prefix, lockDurationMs: options.lockDurationMs };
-  const statsRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  const statsRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, retryStrategy: reconnectDelayMs });
   statsRedis.on('error', () => {});
   const stats = new EndpointStats(statsRedis, { prefix: config.redis.prefix });
   const metrics = options.metrics === undefined ? undefined : new DeliveryMetrics(options.metrics);
