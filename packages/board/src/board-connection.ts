@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { connectRedis, type RedisConnectionSettings } from '@herald/producer';
+import { connectRedis, reconnectDelayMs, type RedisConnectionSettings } from '@herald/producer';
 import { Redis, type Cluster } from 'ioredis';
 
 /**
@@ -16,7 +16,7 @@ export class BoardConnection {
   constructor(target: string | RedisConnectionSettings, log: FastifyBaseLogger) {
     // A command fails after one reconnect attempt instead of queueing until Redis returns,
     // so a request during an outage gets an error, not silence.
-    const options = { maxRetriesPerRequest: 1 };
+    const options = { maxRetriesPerRequest: 1, retryStrategy: reconnectDelayMs };
     this.redis = typeof target === 'string' ? new Redis(target, options) : connectRedis(target, options);
     this.#log = log;
     this.redis.on('error', (err: Error) => {

@@ -47,6 +47,6 @@ export {
 export type { CompiledRoute, Route, RoutingTable } from './routes.js';
 export { describeRedis, openRedis, PRODUCER_REDIS_OPTIONS } from './redis-target.js';
 export type { RedisHandle, RedisTarget } from './redis-target.js';
-export { connectRedis, sentinelOptions } from './redis-connect.js';
+export { connectRedis, reconnectDelayMs, sentinelOptions } from './redis-connect.js';
 export { slotPerQueue, storedQueueName } from './queue-layout.js';
 export type { RedisConnectionSettings } from './redis-connect.js';

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { connectRedis, isConnectionSettings, type RedisConnectionSettings } from './redis-connect.js';
+import { connectRedis, isConnectionSettings, reconnectDelayMs, type RedisConnectionSettings } from './redis-connect.js';
 
 /**
  * Where Herald's queues live: a URL, ioredis options, Herald's `redis.*` settings (one
@@ -27,6 +27,7 @@ export interface RedisHandle {
 export const PRODUCER_REDIS_OPTIONS: RedisOptions = {
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
+  retryStrategy: reconnectDelayMs,
 };
 
 function describeOptions(options: RedisOptions): string {

@@ -33,8 +33,8 @@ export interface RoutedEnvelope {
 /** The routes as last read: their version and compiled filters, or none published yet. */
 type KnownRoutes = { readonly version: string; readonly routes: readonly CompiledRoute[] } | { readonly version: null };
 
-/** BullMQ's view of the connection: ioredis with its scripts loaded. */
-type RedisClient = Awaited<Queue['client']>;
+/** BullMQ's view of the connection: ioredis with its scripts loaded, kept by the queue's Redis backend. */
+type RedisClient = Awaited<ReturnType<Queue['getBackend']>['client']>;
 
 /** Options of Router. */
 export interface RouterOptions {
@@ -123,7 +123,7 @@ export class Router {
 
   /** The shared connection once BullMQ has loaded its scripts onto it. */
   #client$(): Promise<RedisClient> {
-    return this.#queue(ingressQueueName(this.#slotPerQueue)).client;
+    return this.#queue(ingressQueueName(this.#slotPerQueue)).getBackend().client;
   }
 
   #queue(name: string): Queue {

@@ -1,5 +1,6 @@
 import { Job, Worker, type Queue } from 'bullmq';
 import type { DeliveryJobData } from '@herald/producer';
+import { queueRedis } from './queue-redis.js';
 
 type DeliveryJob = Job<DeliveryJobData>;
 
@@ -35,7 +36,7 @@ export async function takeWaiting(
   if (max <= 0) return [];
   let waiting: number;
   try {
-    waiting = await (await queue.client).llen(queue.keys['wait']!);
+    waiting = await (await queueRedis(queue)).llen(queue.keys['wait']!);
   } catch (error) {
     onError(error);
     return [];
@@ -59,7 +60,7 @@ export async function takeWaiting(
 export async function peekNextInLine(queue: Queue<DeliveryJobData>, max: number): Promise<DeliveryJob[]> {
   if (max <= 0) return [];
   // BullMQ adds at the left of the wait list and takes from the right.
-  const ids = (await (await queue.client).lrange(queue.keys['wait']!, -max, -1)).reverse();
+  const ids = (await (await queueRedis(queue)).lrange(queue.keys['wait']!, -max, -1)).reverse();
   const jobs = await Promise.all(ids.filter((id) => !id.startsWith('0:')).map((id) => Job.fromId<DeliveryJobData>(queue, id)));
   const next: DeliveryJob[] = [];
   for (const job of jobs) {

@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { DeliveryJobData } from '@herald/producer';
 import type { Redis } from 'ioredis';
+import { queueRedis } from './queue-redis.js';
 
 type DeliveryJob = Job<DeliveryJobData>;
 
@@ -23,7 +24,7 @@ export class DeliveredAhead {
 
   /** The queue's connection: an ioredis client, which BullMQ types more narrowly. */
   async #redis(): Promise<Redis> {
-    return (await this.#queue.client) as unknown as Redis;
+    return queueRedis(this.#queue);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { readEndpointCounters, type EndpointCounters } from './endpoint-stats.js';
 import { endpointQueueName, readKnownEndpoints, slotPerQueue } from '@herald/producer';
 import { oldestPendingAcceptedAt } from './oldest-pending.js';
+import { queueRedis } from './queue-redis.js';
 
 /** An endpoint as the whole fleet sees it: its counters and what waits in its queue. */
 export interface EndpointStatus {
@@ -36,12 +37,15 @@ export async function readFleetStatus(redis: Redis | Cluster, prefix: string, en
     names.map(async (name) => {
       const queue = new Queue(endpointQueueName(name, slotPerQueue(redis, prefix)), { connection: redis, prefix, skipVersionCheck: true });
       try {
-        const [counts, paused, oldest] = await Promise.all([
-          queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused', 'failed'),
+        const [counts, legacyPaused, paused, oldest] = await Promise.all([
+          queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'failed'),
+          // BullMQ 6 keeps a paused queue's jobs waiting; BullMQ 5 moved them to a list of their
+          // own, which stays until the endpoint is resumed.
+          queueRedis(queue).then((client) => client.llen(queue.keys.paused!)),
           queue.isPaused(),
           oldestPendingAcceptedAt(queue),
         ]);
-        const pending = (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['active'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['paused'] ?? 0);
+        const pending = (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['active'] ?? 0) + (counts['prioritized'] ?? 0) + legacyPaused;
         const oldestPendingMs = oldest === undefined ? undefined : Math.max(0, Date.now() - oldest);
         return { name, configured: configured.has(name), counters: counters[name]!, pending, failed: counts['failed'] ?? 0, paused, oldestPendingMs };
       } finally {

@@ -92,8 +92,8 @@ export class DeliveryMetrics implements DeliveryListener, ExpiryListener, SplitL
   }
 }
 
-/** Job states reported as queue depth. */
-export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized', 'paused'] as const;
+/** Job states reported as queue depth. A paused queue's jobs are waiting (BullMQ 6 has no paused state). */
+export const QUEUE_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized'] as const;
 
 /**
  * Registers `herald_queue_jobs{queue, state}`, read from Redis at each scrape: the depth

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queueRedis } from './queue-redis.js';
 
 /**
  * How many of the retrying deliveries (the delayed set, ordered by next attempt) are
@@ -15,15 +15,14 @@ export const DELAYED_SAMPLE = 20;
  * endpoint that keeps up or is paused, a close lower bound of the age while it retries.
  */
 export async function oldestPendingAcceptedAt(queue: Queue): Promise<number | undefined> {
-  // BullMQ types its connection loosely; it is the ioredis client given to the queue.
-  const client = (await queue.client) as unknown as Redis;
+  const client = await queueRedis(queue);
   const { wait, paused, active, delayed } = queue.keys;
   const reads = await client
     .pipeline()
     .lindex(wait!, -1)
     .lindex(paused!, -1)
     .lindex(active!, -1)
-    .zrange(delayed!, 0, DELAYED_SAMPLE - 1)
+    .zrange(delayed!, 0, String(DELAYED_SAMPLE - 1))
     .exec();
   const ids = new Set<string>();
   for (const [error, value] of reads ?? []) {

@@ -1,4 +1,5 @@
 import { connectRedis, sentinelOptions, type RedisConnectionSettings } from '@herald/producer';
+import type { ConnectionOptions } from 'bullmq';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
 /**
@@ -7,8 +8,11 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis';
  */
 const WORKER_REDIS_OPTIONS = { maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 200, 2000) } satisfies RedisOptions;
 
-/** What a BullMQ Queue or Worker takes as `connection`: options it makes a client of, or a client. */
-export type BullConnection = (RedisOptions & { url?: string }) | Redis | Cluster;
+/**
+ * What a BullMQ Queue or Worker takes as `connection`: options it makes a client of, or a
+ * client. (BullMQ's options type has no `null` retry strategy; these always carry one.)
+ */
+export type BullConnection = ConnectionOptions;
 
 /**
  * The BullMQ connections of one worker component. For one server or Sentinel they are
@@ -27,8 +31,8 @@ export class WorkerConnections {
   /** A connection for one Queue or Worker, with `extra` ioredis options. */
   next(extra: RedisOptions = {}): BullConnection {
     const options = { ...WORKER_REDIS_OPTIONS, ...extra };
-    if (this.#settings.mode === 'standalone') return { url: this.#settings.url, ...options };
-    if (this.#settings.mode === 'sentinel') return sentinelOptions(this.#settings, options);
+    if (this.#settings.mode === 'standalone') return { url: this.#settings.url, ...options } as BullConnection;
+    if (this.#settings.mode === 'sentinel') return sentinelOptions(this.#settings, options) as BullConnection;
     const client = connectRedis(this.#settings, options);
     client.on('error', () => {});
     this.#made.push(client);

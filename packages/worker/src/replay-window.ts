@@ -2,6 +2,7 @@ import { Job, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Event } from '@herald/events';
 import { acceptedAtOf, deliveryEvents, deliveryJobOptions, DELIVERY_JOB, encodeEvents, endpointQueueName, slotPerQueue, type DeliveryJobData } from '@herald/producer';
+import { queueRedis } from './queue-redis.js';
 
 /** Which deliveries a window replay sends again. */
 export interface WindowReplayOptions {
@@ -64,11 +65,11 @@ export async function replayWindow(redis: Redis | Cluster, prefix: string, endpo
   const queue = new Queue(endpointQueueName(endpoint, slotPerQueue(redis, prefix)), { connection: redis, prefix, skipVersionCheck: true });
   queue.on('error', () => {});
   try {
-    const client = (await queue.client) as unknown as Redis;
+    const client = await queueRedis(queue);
     // A delivery accepted in the window finished after its start.
     const ids = [
       ...(states.includes('delivered') ? await client.zrangebyscore(queue.keys.completed!, options.sinceMs, '+inf') : []),
-      ...(states.includes('failed') ? await client.zrange(queue.keys.failed!, 0, -1) : []),
+      ...(states.includes('failed') ? await client.zrange(queue.keys.failed!, 0, '-1') : []),
     ];
     const found: { id: string; acceptedAt: number; events: Event[] }[] = [];
     for (let start = 0; start < ids.length; start += PAGE) {

@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { EndpointConfig } from '@herald/config';
 import { acceptsEvent, type Event } from '@herald/events';
 import { acceptedAtOf, deliveryEvents, endpointQueueName, envelopeJobId, ingressQueueName, slotPerQueue, type DeliveryJobData } from '@herald/producer';
+import { queueRedis } from './queue-redis.js';
 
 /**
  * Where an event is, across every endpoint: the answer to "we never got the webhook".
@@ -84,7 +85,7 @@ function filteredBy(endpoint: EndpointConfig, event: Event): string | undefined 
 
 /** When a delayed job is due: BullMQ scores the delayed set with the due time × 4096 plus a counter. */
 async function nextAttemptOf(queue: Queue, id: string): Promise<number | undefined> {
-  const score = await ((await queue.client) as unknown as Redis).zscore(queue.keys.delayed!, id);
+  const score = await (await queueRedis(queue)).zscore(queue.keys.delayed!, id);
   return score === null ? undefined : Math.floor(Number(score) / 4096);
 }
 
