@@ -82,7 +82,8 @@ export async function pendingMemory(system: System, settings: PipelineSettings, 
     });
     const deadline = Date.now() + Math.max(120_000, events * 5);
     for (;;) {
-      const counts = await queue.getJobCounts('wait', 'paused', 'prioritized', 'delayed');
+      // BullMQ 6 keeps a paused queue's jobs in wait.
+      const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed');
       const queued = Object.values(counts).reduce((sum, count) => sum + count, 0);
       if (queued >= events) break;
       if (Date.now() > deadline) throw new Error(`only ${queued} of ${events} deliveries queued`);
