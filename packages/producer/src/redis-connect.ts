@@ -71,7 +71,8 @@ export function connectRedis(settings: RedisConnectionSettings, given: RedisOpti
       nodes.map(({ host, port }) => ({ host, port })),
       {
         ...CLUSTER_OPTIONS,
-        clusterRetryStrategy: reconnectDelayMs,
+        // Reconnecting to the cluster follows the caller's schedule (a tool's: give up at once).
+        clusterRetryStrategy: given.retryStrategy ?? reconnectDelayMs,
         redisOptions,
         ...(lazyConnect === undefined ? {} : { lazyConnect }),
         ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
