@@ -19,7 +19,7 @@ beforeAll(async () => {
   const probe = new Redis(replica.url);
   try {
     for (let tries = 0; !(await probe.info('replication')).includes('master_link_status:up'); tries += 1) {
-      if (tries > 100) throw new Error('the replica did not link to its master');
+      if (tries > 600) throw new Error('the replica did not link to its master within 30 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
