@@ -78,8 +78,12 @@ describe('trace context', () => {
     const e = event();
     await withTraceparent(PARENT, () => h.producer.write(e));
     await hook.until(() => hook.delivered.includes(e.id));
+    // The receiver counts a delivery when it answers; the worker ends the span once the
+    // answer reaches it, a moment later.
+    const deliverSpans = () => tracer.spans.filter((span) => span.name === 'herald.deliver');
+    await hook.until(() => deliverSpans().length === 2 && deliverSpans().every((span) => span.ended), 5000);
 
-    const attempts = tracer.spans.filter((span) => span.name === 'herald.deliver');
+    const attempts = deliverSpans();
     expect(attempts).toHaveLength(2);
     for (const span of attempts) {
       expect(span.parent).toMatchObject({ traceId: TRACE_ID, spanId: '00f067aa0ba902b7' });
