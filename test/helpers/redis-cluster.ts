@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { askRedis as ask, pollUntil as until } from './redis-ask.js';
 import { freeClusterPort, RedisServer } from './redis-server.js';
 
 /** Options of a private Redis Cluster. */
@@ -23,27 +23,6 @@ export interface ClusterNode {
   readonly masterId: string | undefined;
   /** Whether the cluster marks it failed (`fail` or `fail?`). */
   readonly failed: boolean;
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`redis cluster: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Runs one command on the node at `port` with a short-lived connection. */
-async function ask<T>(port: number, run: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await run(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**

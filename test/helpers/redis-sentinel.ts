@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { askRedis, pollUntil as until } from './redis-ask.js';
 import { freePort, RedisServer } from './redis-server.js';
 
 /** Options of a private Sentinel setup. */
@@ -15,15 +16,6 @@ export interface RedisSentinelOptions {
   downAfterMs?: number;
   /** Extra redis-server arguments for the master and the replica. @defaultValue [] */
   args?: string[];
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`redis sentinel: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -105,14 +97,7 @@ export class RedisSentinel {
     await until(
       async () => {
         if ((await this.masterPort()) !== this.replica.port) return false;
-        const promoted = new Redis(this.replica.port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true });
-        promoted.on('error', () => {});
-        try {
-          await promoted.connect();
-          return (await promoted.info('replication')).includes('role:master');
-        } finally {
-          promoted.disconnect();
-        }
+        return (await askRedis(this.replica.port, (promoted) => promoted.info('replication'))).includes('role:master');
       },
       'the replica to be promoted',
       timeoutMs,
@@ -134,26 +119,12 @@ export class RedisSentinel {
     rmSync(this.#dir, { recursive: true, force: true });
   }
 
-  async #askSentinel<T>(run: (sentinel: Redis) => Promise<T>, port = this.sentinelPorts[0]!): Promise<T> {
-    const sentinel = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    sentinel.on('error', () => {});
-    try {
-      await sentinel.connect();
-      return await run(sentinel);
-    } finally {
-      sentinel.disconnect();
-    }
+  #askSentinel<T>(run: (sentinel: Redis) => Promise<T>, port = this.sentinelPorts[0]!): Promise<T> {
+    return askRedis(port, run);
   }
 
   async #replicaLinked(): Promise<boolean> {
-    const probe = new Redis(this.replica.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return (await probe.info('replication')).includes('master_link_status:up');
-    } finally {
-      probe.disconnect();
-    }
+    return (await askRedis(this.replica.port, (probe) => probe.info('replication'))).includes('master_link_status:up');
   }
 
   async #sentinelsKnowEachOther(): Promise<boolean> {
