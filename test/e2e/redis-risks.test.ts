@@ -14,6 +14,10 @@ beforeAll(async () => {
   herald = new HeraldProcess(['start'], heraldEnv(redis.url, 'herald-risks'));
   await herald.waitFor('health: ');
   await herald.waitFor('redis: WARNING');
+  // The log records go out on stdout, asynchronously, beside the lines on stderr: wait for both.
+  await herald.waitFor('"risk":"no_aof"');
+  await herald.waitFor('"risk":"evicts"');
+  await herald.waitFor('redis: WARNING redis evicts');
   base = /health: (http:\/\/[^/]+)\/healthz/.exec(herald.output.join(''))![1]!;
 });
 
