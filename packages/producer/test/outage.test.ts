@@ -32,7 +32,8 @@ async function expectUnavailable(producer: Producer, id: string): Promise<number
   expect(error).toBeInstanceOf(ProducerUnavailableError);
   expect((error as ProducerUnavailableError).code).toBe('HERALD_ERR_PRODUCER_UNAVAILABLE');
   expect((error as ProducerUnavailableError).message).toContain(`redis at redis://127.0.0.1:${server.port}`);
-  expect(elapsed).toBeLessThan(TIMEOUT_MS + 250);
+  // The margin is scheduling on a busy 2-core CI machine, not part of the promise.
+  expect(elapsed).toBeLessThan(TIMEOUT_MS + 600);
   return elapsed;
 }
 
