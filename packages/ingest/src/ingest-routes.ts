@@ -140,6 +140,13 @@ export async function registerIngest(app: FastifyInstance, options: IngestOption
         return fail(reply, 401, { error: 'unauthorized', message: outcome.problem });
       });
     }
+    // Registries send JSON as is; a compressed body would otherwise fail as "not valid UTF-8".
+    scope.addHook('preParsing', async (request, reply) => {
+      const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+      if (encoding === undefined || encoding === '' || encoding === 'identity') return undefined;
+      request.log.warn({ status: 415, contentEncoding: encoding.slice(0, 40) }, 'envelope refused: compressed body');
+      return fail(reply, 415, { error: 'unsupported_media_type', message: 'Content-Encoding is not supported: send the body uncompressed (identity)' });
+    });
     scope.post('/events', async (request, reply) => {
       let events;
       try {

@@ -96,6 +96,7 @@ describe('POST /events', () => {
     ['basic auth', valid, { authorization: 'Basic YTpi' }, 401, 'unauthorized', 'must be "Bearer <token>"'],
     ['text/plain', valid, { 'content-type': 'text/plain' }, 415, 'unsupported_media_type', 'Content-Type must be one of'],
     ['no content type', valid, { 'content-type': '' }, 415, 'unsupported_media_type', 'Content-Type must be one of'],
+    ['a gzip body', Buffer.from([0x1f, 0x8b, 0x08, 0x00]), { 'content-encoding': 'gzip' }, 415, 'unsupported_media_type', 'Content-Encoding is not supported'],
     ['a body over maxBodyBytes', JSON.stringify({ events: [{ ...captured[0]!.body.events[0], pad: 'x'.repeat(5000) }] }), {}, 413, 'payload_too_large', '4096 bytes'],
     ['a body that is not JSON', '{"events": [', {}, 400, 'invalid_envelope', 'not valid JSON'],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), {}, 400, 'invalid_envelope', 'not valid UTF-8'],
