@@ -30,6 +30,12 @@ describe('parseDuration', () => {
   it('rejects a duration too long to be a number (found by load-config.property.test.ts)', () => {
     expect(() => parseDuration(`${'9'.repeat(400)}h`)).toThrow('is too long');
   });
+
+  it('rejects what Go would overflow on, which made a retry date no Date can hold', () => {
+    expect(parseDuration('2562047h')).toBe(2_562_047 * 3_600_000);
+    expect(() => parseDuration('2562048h')).toThrow('is too long: at most 2562047h');
+    expect(() => parseDuration('10000000000h')).toThrow('is too long: at most 2562047h');
+  });
 });
 
 describe('formatDuration', () => {

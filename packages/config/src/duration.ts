@@ -14,6 +14,9 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
+/** Go's longest duration, 2^63 - 1 ns (2562047h47m16.854775807s), in ms. */
+const GO_MAX_DURATION_MS = 9_223_372_036_854.775807;
+
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /** Thrown when a duration string cannot be parsed; `message` is the reason. */
@@ -42,8 +45,10 @@ export function parseDuration(text: string): number {
     }
     total += Number(match[1]) * UNIT_MS[match[2]!]!;
   }
-  // Hundreds of digits make Infinity, which no setting can use.
+  // Hundreds of digits make Infinity, which no setting can use; past Go's longest duration,
+  // a retry's next-attempt date cannot even be written.
   if (!Number.isFinite(total)) throw new DurationSyntaxError('is too long');
+  if (total > GO_MAX_DURATION_MS) throw new DurationSyntaxError('is too long: at most 2562047h (about 292 years), as in Go');
   return total;
 }
 

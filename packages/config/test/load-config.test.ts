@@ -273,7 +273,10 @@ describe('loadConfig rejects bad configs, naming the key', () => {
       { key: 'worker.lockDurationMs', reason: 'must be at most 2147483647 (about 24 days): Node fires a longer timer at once' },
     ]);
     expect(loadConfig({ env: { HERALD_WORKER_LOCK_DURATION_MS: '2147483647' } }).worker.lockDurationMs).toBe(2_147_483_647);
-    expect(problemsOf(() => load(`worker:\n  history: "${'9'.repeat(400)}h"\n`))).toStrictEqual([{ key: 'worker.history', reason: 'is too long' }]);
+    expect(problemsOf(() => load(`worker:\n  history: "${'9'.repeat(400)}h"\n`))).toStrictEqual([{ key: 'worker.history', reason: 'is too long' }]);    // A backoff of 10^10 hours loaded, and the first retry's log line threw RangeError.
+    expect(problemsOf(() => load('endpoints:\n  - name: a\n    url: http://127.0.0.1:9/x\n    backoff: 10000000000h\n'))).toStrictEqual([
+      { key: 'endpoints[0].backoff', reason: 'is too long: at most 2562047h (about 292 years), as in Go' },
+    ]);
   });
 
   it('prints no YAML warning, which would show a key, for a key that is a list', () => {
