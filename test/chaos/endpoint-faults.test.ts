@@ -158,7 +158,9 @@ class Lane {
     else faulty.fault = fault;
     const endpoints = [
       { name: 'healthy', url: healthy.url, backoff: `${BACKOFF_MS}ms`, ignore: { actions: ['pull'] } },
-      { name: spec.name, url: faulty.url, timeout: `${TIMEOUT_MS}ms`, backoff: `${BACKOFF_MS}ms`, maxbackoff: '2s', maxage: '1h', ...spec.endpoint },
+      // The twin's endpoint answers at once; its timeout only decides whether a loaded CI
+      // machine (load average 5-7 seen) turns a slow answer into a failure it must not have.
+      { name: spec.name, url: faulty.url, timeout: `${faulted ? TIMEOUT_MS : 10 * TIMEOUT_MS}ms`, backoff: `${BACKOFF_MS}ms`, maxbackoff: '2s', maxage: '1h', ...spec.endpoint },
     ];
     try {
       const worker = await startHerald('worker', heraldEnv({ redisUrl: redis.url, prefix, endpoints }));
